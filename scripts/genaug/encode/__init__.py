@@ -1,0 +1,1 @@
+"""Encoders: raw genomics files to the tensor contract, one module per data kind."""

@@ -1,0 +1,208 @@
+"""The ``sv`` encoder: BAM/CRAM + truth VCF -> ``encoded.npz`` + ``samples.tsv``.
+
+Order of work: check every input (fast, one-line errors), build the candidate
+loci, estimate the library's insert-size range, then stack reads chunk by chunk
+(in ``threads`` processes) and stream the tensors to disk. Outputs are written
+under temporary names and renamed only when complete.
+"""
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .. import tensors
+from ..errors import InputError
+from . import channels as ch
+from . import checks, loci
+from .pileup import StackSettings, breakpoint_windows, flag_mask, stack_items
+
+log = logging.getLogger(__name__)
+
+CLASSES = ("non_variant", "variant")
+
+
+@dataclass(frozen=True)
+class SvSettings:
+    window: int = 256
+    max_rows: int = 64
+    min_mapq: int = 0
+    read_filters: tuple = ("unmapped", "secondary", "qcfail", "duplicate")
+    negatives_per_positive: float = 10.0
+    negative_margin: int = 512
+    contig_rename: str = "none"
+    group_block: int = 20_000
+    insert_size: tuple | None = None            # (min, max); None: estimate from the BAM
+    insert_size_quantiles: tuple = (0.005, 0.995)
+    insert_size_sample: int = 100_000
+    chunk_items: int = 64
+    merge_gap: int = 1000
+    extra: dict = field(default_factory=dict)
+
+    def stack_settings(self, insert_range):
+        return StackSettings(window=self.window, max_rows=self.max_rows, min_mapq=self.min_mapq,
+                             exclude_flags=flag_mask(self.read_filters),
+                             insert_min=int(insert_range[0]), insert_max=int(insert_range[1]),
+                             merge_gap=self.merge_gap)
+
+    @classmethod
+    def from_config(cls, cfg):
+        cfg = dict(cfg or {})
+        known = {k: cfg.pop(k) for k in list(cfg) if k in cls.__dataclass_fields__ and k != "extra"}
+        for k in ("read_filters", "insert_size", "insert_size_quantiles"):
+            if known.get(k) is not None:
+                known[k] = tuple(known[k])
+        return cls(**known, extra=cfg)
+
+
+def estimate_insert_range(bam, settings, path="BAM"):
+    """Library insert-size range from proper pairs at the start of the BAM (quantiles)."""
+    if settings.insert_size is not None:
+        return tuple(settings.insert_size)
+    sizes = []
+    for r in bam.fetch(until_eof=True):
+        if (r.flag & 0xF02) == 0x2 and r.template_length > 0 and r.mapping_quality >= 20:
+            sizes.append(r.template_length)
+            if len(sizes) >= settings.insert_size_sample:
+                break
+    if len(sizes) < 100:
+        log.warning("%s: only %d proper pairs to estimate the insert size; insert-size anomalies "
+                    "are not marked (set encode.sv.insert_size to [min, max])", path, len(sizes))
+        return (0, 1 << 30)
+    lo, hi = np.quantile(sizes, settings.insert_size_quantiles)
+    log.info("insert size from %d proper pairs: median %d, normal range %d-%d",
+             len(sizes), int(np.median(sizes)), int(lo), int(hi))
+    return (int(lo), int(hi))
+
+
+def candidate_loci(truth_path, candidates_path, contig_lengths, settings, seed, fasta=None):
+    """All items, sorted by (contig, start, end): truth positives, sampled and caller negatives."""
+    truth = loci.read_sv_vcf(truth_path, settings.contig_rename, contig_lengths)
+    if truth.empty:
+        raise InputError(truth_path, "holds no usable SV (DEL, DUP, INV or INS records with SVTYPE or a "
+                         "symbolic ALT); nothing to learn from")
+    truth["source"] = "truth"
+    log.info("truth: %d SVs (%s)", len(truth),
+             ", ".join(f"{t} {n}" for t, n in truth.svtype.value_counts().sort_index().items()))
+    rng = np.random.default_rng(seed)
+    neg_settings = loci.NegativeSettings(per_positive=settings.negatives_per_positive,
+                                         margin=settings.negative_margin)
+    sampled = loci.sample_negatives(truth, contig_lengths, settings.window, neg_settings, rng, fasta,
+                                      block=settings.group_block)
+    sampled["source"] = "sampled"
+    parts = [truth, sampled]
+    if candidates_path:
+        calls = loci.read_sv_vcf(candidates_path, settings.contig_rename, contig_lengths)
+        hard = loci.hard_negatives(calls, truth, settings.window, settings.negative_margin)
+        hard["source"] = "caller"
+        parts.append(hard)
+    items = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    items["label"] = np.where(items.source == "truth", CLASSES[1], CLASSES[0])
+    order = list(contig_lengths)
+    items["_c"] = items.contig.map(order.index)
+    items = items.sort_values(["_c", "start", "end", "source"], kind="stable").drop(columns="_c")
+    return items.reset_index(drop=True)
+
+
+def _open(bam_path, reference):
+    bam = checks.open_alignments(bam_path, reference)
+    fasta = checks.open_reference(reference)
+    return bam, fasta
+
+
+# worker state (one BAM/FASTA handle per process)
+_STATE = {}
+
+
+def _init_worker(bam_path, reference, tid_names, stack_settings):
+    bam, fasta = _open(bam_path, reference)
+    _STATE.update(bam=bam, fasta=fasta, tid_names=tid_names, settings=stack_settings,
+                  buf=np.zeros((0,) + stack_settings.item_shape, np.uint8))
+
+
+def _stack_chunk(args):
+    tid, left, right = args
+    st = _STATE
+    if len(st["buf"]) < len(tid):  # reuse one buffer per process: fresh pages are slow to touch
+        st["buf"] = np.zeros((len(tid),) + st["settings"].item_shape, np.uint8)
+    # the view into the buffer is written (or pickled) before the next chunk reuses it
+    return stack_items(st["bam"], st["fasta"], st["tid_names"], tid, left, right, st["settings"], out=st["buf"])
+
+
+def stack_to_writer(writer, bam_path, reference, tid_names, item_tid, left, right, stack_settings,
+                    threads=1, chunk_items=64, progress_every=10.0):
+    """Stack all items chunk by chunk, in order, into ``writer``; returns depth (n, 2)."""
+    n = len(item_tid)
+    chunks = [(item_tid[i:i + chunk_items], left[i:i + chunk_items], right[i:i + chunk_items])
+              for i in range(0, n, chunk_items)]
+    depth = np.zeros((n, 2), np.int64)
+    t0 = last = time.monotonic()
+    done = 0
+
+    def take(i, X, d):
+        nonlocal done, last
+        writer.write(X)
+        depth[i * chunk_items:i * chunk_items + len(d)] = d
+        done += len(d)
+        now = time.monotonic()
+        if now - last >= progress_every or done == n:
+            rate = done / max(now - t0, 1e-9)
+            log.info("stacked %d/%d items (%.0f items/s, ETA %.0f s)", done, n, rate, (n - done) / max(rate, 1e-9))
+            last = now
+
+    if threads <= 1 or len(chunks) <= 1:
+        _init_worker(bam_path, reference, tid_names, stack_settings)
+        for i, c in enumerate(chunks):
+            take(i, *_stack_chunk(c))
+        return depth
+
+    import multiprocessing as mp
+    ctx = mp.get_context("fork")
+    with ctx.Pool(threads, initializer=_init_worker,
+                  initargs=(bam_path, reference, tid_names, stack_settings)) as pool:
+        pending = {}
+        ahead = 2 * threads  # bound memory: at most this many chunks in flight
+        nxt = 0
+        for i in range(len(chunks)):
+            while nxt < len(chunks) and nxt < i + ahead:
+                pending[nxt] = pool.apply_async(_stack_chunk, (chunks[nxt],))
+                nxt += 1
+            take(i, *pending.pop(i).get())
+    return depth
+
+
+def encode_sv(bam_path, reference, truth, out_npz, out_tsv, candidates=None,
+              settings=SvSettings(), seed=1, threads=1):
+    """Encode a BAM/CRAM at truth and candidate loci into the tensor contract."""
+    for p in (truth, candidates):
+        if p:
+            checks.check_vcf_index(p)
+    bam, fasta = _open(bam_path, reference)
+    with bam, fasta:
+        contig_lengths = checks.shared_contigs(bam, fasta, bam_path, reference)
+        items = candidate_loci(truth, candidates, contig_lengths, settings, seed, fasta)
+        insert_range = estimate_insert_range(bam, settings, bam_path)
+    tid_names = list(contig_lengths)
+    item_tid = items.contig.map(tid_names.index).to_numpy(np.int64)
+    left, right = breakpoint_windows(items.start.to_numpy(), items.end.to_numpy(), settings.window)
+    items["group"] = loci.region_groups(items.contig.to_numpy(), left, right, settings.window, settings.group_block)
+    items.insert(0, "id", [f"{s}:{t}:{c}:{a}-{b}" for s, t, c, a, b in
+                           zip(items.source, items.svtype, items.contig, items.start, items.end)])
+    log.info("%d items: %d variant, %d non-variant (%d sampled, %d from the caller); %d groups",
+             len(items), (items.label == CLASSES[1]).sum(), (items.label == CLASSES[0]).sum(),
+             (items.source == "sampled").sum(), (items.source == "caller").sum(), items.group.nunique())
+
+    stack_settings = settings.stack_settings(insert_range)
+    with tensors.EncodedWriter(out_npz, stack_settings.item_shape, len(items)) as writer:
+        depth = stack_to_writer(writer, str(bam_path), str(reference), tid_names, item_tid, left, right,
+                                stack_settings, threads, settings.chunk_items)
+        items["depth_left"], items["depth_right"] = depth[:, 0], depth[:, 1]
+        y = (items.label == CLASSES[1]).to_numpy(np.int64)
+        tmp_tsv = str(out_tsv) + ".partial"
+        items.to_csv(tmp_tsv, sep="\t", index=False)
+        writer.close(y, items.group.to_numpy(str), CLASSES, "image", ch.CHANNELS)
+    os.replace(tmp_tsv, out_tsv)
+    return items

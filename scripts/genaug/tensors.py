@@ -1,0 +1,129 @@
+"""The tensor contract: ``encoded.npz`` read and written in one place.
+
+``encoded.npz`` holds ``X`` (items, any layout), ``y`` (int64 labels),
+``groups`` (str; items of one group never straddle splits), ``classes`` (str
+names indexed by ``y``), ``layout`` (str: image, binary, vector, sequence) and,
+for layouts with named channels, ``channels``. Everything after encode reads
+only this file and ``samples.tsv``.
+
+``X`` can be far larger than memory (a whole-genome pileup set), so it is
+written chunk by chunk into an uncompressed zip member; a reader that wants
+a slice uses ``open_X`` (a read-only memory map of that member).
+"""
+
+import os
+import zipfile
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib import format as npformat
+
+LAYOUTS = ("image", "binary", "vector", "sequence")
+
+
+@dataclass
+class Encoded:
+    X: np.ndarray
+    y: np.ndarray
+    groups: np.ndarray
+    classes: np.ndarray
+    layout: str
+    channels: np.ndarray | None = None
+
+
+class EncodedWriter:
+    """Write ``encoded.npz`` with ``X`` streamed in chunks of items.
+
+    Writes to ``path + '.partial'`` and renames on ``close`` so that a killed
+    job never leaves a file that looks complete. Use as a context manager; an
+    exception inside the block removes the partial file.
+    """
+
+    def __init__(self, path, item_shape, n_items, dtype=np.uint8):
+        self.path = str(path)
+        self.tmp = self.path + ".partial"
+        self.item_shape = tuple(int(s) for s in item_shape)
+        self.n_items = int(n_items)
+        self.dtype = np.dtype(dtype)
+        self.written = 0
+        self._zip = zipfile.ZipFile(self.tmp, "w", compression=zipfile.ZIP_STORED, allowZip64=True)
+        self._member = self._zip.open("X.npy", "w", force_zip64=True)
+        header = {"descr": npformat.dtype_to_descr(self.dtype), "fortran_order": False,
+                  "shape": (self.n_items,) + self.item_shape}
+        npformat.write_array_header_2_0(self._member, header)
+
+    def write(self, chunk):
+        chunk = np.ascontiguousarray(chunk, dtype=self.dtype)
+        if chunk.shape[1:] != self.item_shape:
+            raise ValueError(f"chunk shape {chunk.shape[1:]} != item shape {self.item_shape}")
+        if self.written + len(chunk) > self.n_items:
+            raise ValueError("more items written than declared")
+        self._member.write(memoryview(chunk).cast("B"))
+        self.written += len(chunk)
+
+    def close(self, y, groups, classes, layout, channels=None):
+        if self.written != self.n_items:
+            raise ValueError(f"{self.written} items written, {self.n_items} declared")
+        self._member.close()
+        extras = {"y": np.asarray(y, dtype=np.int64), "groups": np.asarray(groups, dtype=str),
+                  "classes": np.asarray(classes, dtype=str), "layout": np.asarray(layout, dtype=str)}
+        if channels is not None:
+            extras["channels"] = np.asarray(channels, dtype=str)
+        for name, arr in extras.items():
+            with self._zip.open(f"{name}.npy", "w", force_zip64=True) as f:
+                npformat.write_array(f, arr, allow_pickle=False)
+        self._zip.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self):
+        try:
+            self._member.close()
+            self._zip.close()
+        finally:
+            if os.path.exists(self.tmp):
+                os.remove(self.tmp)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            self.abort()
+        return False
+
+
+def save_encoded(path, enc: Encoded):
+    """Write a whole in-memory dataset (small data, tests, other kinds)."""
+    X = np.asarray(enc.X)
+    with EncodedWriter(path, X.shape[1:], len(X), dtype=X.dtype) as w:
+        w.write(X)
+        w.close(enc.y, enc.groups, enc.classes, enc.layout, enc.channels)
+
+
+def load_encoded(path, mmap=False):
+    """Read ``encoded.npz``; with ``mmap=True`` X is a read-only memory map."""
+    with np.load(path, allow_pickle=False) as z:
+        X = open_X(path) if mmap else z["X"]
+        return Encoded(X=X, y=z["y"], groups=z["groups"], classes=z["classes"],
+                       layout=str(z["layout"]),
+                       channels=z["channels"] if "channels" in z.files else None)
+
+
+def open_X(path):
+    """Memory-map ``X`` inside an uncompressed ``encoded.npz`` (read-only)."""
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("X.npy")
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise ValueError(f"{path}: X is compressed and cannot be memory-mapped")
+    with open(path, "rb") as f:
+        f.seek(info.header_offset)
+        local = f.read(30)
+        name_len = int.from_bytes(local[26:28], "little")
+        extra_len = int.from_bytes(local[28:30], "little")
+        f.seek(info.header_offset + 30 + name_len + extra_len)
+        version = npformat.read_magic(f)
+        read_header = npformat.read_array_header_1_0 if version == (1, 0) else npformat.read_array_header_2_0
+        shape, fortran, dtype = read_header(f)
+        offset = f.tell()
+    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape,
+                     order="F" if fortran else "C")
