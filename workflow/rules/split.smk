@@ -1,0 +1,19 @@
+# Split: grouped, stratified train / val / test indices (results/{dataset}/split.npz).
+
+
+rule split_dataset:
+    input:
+        encoded="results/{dataset}/encoded.npz",
+    output:
+        split="results/{dataset}/split.npz",
+        counts="results/{dataset}/split_counts.tsv",
+    params:
+        fractions=config["split"]["fractions"],
+        max_train_positives=config["split"]["max_train_positives"],
+        seed=config["seed"],
+    log:
+        "results/logs/split_dataset/{dataset}.log",
+    conda:
+        "../../envs/bam.yaml"
+    script:
+        "../../scripts/split_dataset.py"
