@@ -1,0 +1,153 @@
+"""Grouped, stratified split with scarcity: invariants and exact values."""
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from genaug.errors import InputError
+from genaug.split import SPLITS, Split, load_split, make_split, save_split, split_counts
+
+
+def _synthetic(seed=0, n_groups=200):
+    """Groups of 5-59 items; positives at a rate that varies by group (2-30%)."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(5, 60, n_groups)
+    rate = rng.uniform(0.02, 0.3, n_groups)
+    groups = np.repeat([f"chr{i}" for i in range(n_groups)], sizes)
+    y = (rng.random(len(groups)) < np.repeat(rate, sizes)).astype(np.int64)
+    return y, groups
+
+
+def test_every_item_in_exactly_one_split_and_groups_never_straddle():
+    y, groups = _synthetic()
+    split = make_split(y, groups, seed=5, max_train_positives=20)
+    labels = split.labels(len(y))  # raises unless every item is in exactly one split
+    assert sum(len(split[s]) for s in SPLITS) == len(y)
+    for s in SPLITS:
+        assert split[s].dtype == np.int64
+        assert np.all(np.diff(split[s]) > 0)  # sorted, no repeats
+    # a group may lose scarcity-dropped items to unused, but never spans two of train/val/test
+    used = labels != "unused"
+    per_group = pd.DataFrame({"g": groups[used], "s": labels[used]}).groupby("g")["s"].nunique()
+    assert per_group.max() == 1
+
+
+def test_same_seed_same_split_other_seed_differs():
+    y, groups = _synthetic()
+    a = make_split(y, groups, seed=3, max_train_positives=10)
+    b = make_split(y, groups, seed=3, max_train_positives=10)
+    c = make_split(y, groups, seed=4, max_train_positives=10)
+    for s in SPLITS:
+        np.testing.assert_array_equal(a[s], b[s])
+    assert any(not np.array_equal(a[s], c[s]) for s in SPLITS)
+
+
+def test_each_class_share_close_to_fractions():
+    y, groups = _synthetic()
+    fractions = (0.6, 0.25, 0.15)
+    split = make_split(y, groups, fractions=fractions, seed=2)
+    for c in (0, 1):
+        total = np.sum(y == c)
+        shares = [np.sum(y[split[s]] == c) / total for s in ("train", "val", "test")]
+        np.testing.assert_allclose(shares, fractions, atol=0.02)
+
+
+def test_class_in_exactly_three_groups_reaches_every_split():
+    # class 1 sits in three groups of very different sizes; a size-ordered greedy
+    # alone would put the two big ones in train
+    y = np.array([0] * 40 + [1] * 50 + [1] * 30 + [1] * 20 + [0] * 60)
+    groups = np.array(["a"] * 40 + ["b"] * 50 + ["c"] * 30 + ["d"] * 20 + [f"n{i}" for i in range(60)])
+    for seed in range(10):
+        split = make_split(y, groups, seed=seed)
+        counts = split_counts(y, ["neg", "pos"], split)
+        used = counts[counts["split"] != "unused"]
+        assert (used["n"] > 0).all(), counts
+        # the largest positive group goes to train
+        assert np.isin(np.flatnonzero(groups == "b"), split.train).all()
+
+
+def test_class_with_too_few_groups_is_named_in_the_error():
+    y = np.array([0, 0, 0, 0, 1, 1, 1])
+    groups = np.array(["a", "b", "c", "d", "a", "b", "a"])
+    with pytest.raises(ValueError, match=r"class 'variant' \(label 1\) is held by only 2 group\(s\) \(a, b\)"):
+        make_split(y, groups, classes=["non_variant", "variant"])
+    with pytest.raises(ValueError, match=r"class label 1 is held by only 2"):
+        make_split(y, groups)
+
+
+@pytest.mark.parametrize("fractions", [(0.7, 0.2, 0.2), (1.0, 0.0, 0.0), (0.5, 0.5)])
+def test_bad_fractions_rejected(fractions):
+    y, groups = _synthetic(n_groups=20)
+    with pytest.raises(ValueError, match="fractions"):
+        make_split(y, groups, fractions=fractions)
+
+
+def test_scarcity_keeps_val_test_and_exactly_k_positives_in_train():
+    y, groups = _synthetic()
+    assert np.sum(y == 1) < np.sum(y == 0)  # class 1 is the default rare class
+    full = make_split(y, groups, seed=7)
+    k = 15
+    scarce = make_split(y, groups, seed=7, max_train_positives=k)
+    np.testing.assert_array_equal(scarce.val, full.val)
+    np.testing.assert_array_equal(scarce.test, full.test)
+    assert np.sum(y[scarce.train] == 1) == k
+    assert np.all(y[scarce.unused] == 1)
+    np.testing.assert_array_equal(np.sort(np.concatenate([scarce.train, scarce.unused])), full.train)
+    # negatives of train untouched
+    np.testing.assert_array_equal(scarce.train[y[scarce.train] == 0], full.train[y[full.train] == 0])
+    # for one seed, the positives kept for a smaller k are among those kept for a larger one
+    smaller = make_split(y, groups, seed=7, max_train_positives=5)
+    assert np.isin(smaller.train, scarce.train).all()
+
+
+def test_scarcity_explicit_rare_class_and_k_above_available():
+    y, groups = _synthetic()
+    split = make_split(y, groups, seed=1, max_train_positives=3, rare_class=0)
+    assert np.sum(y[split.train] == 0) == 3
+    assert np.all(y[split.unused] == 0)
+    full = make_split(y, groups, seed=1)
+    plenty = make_split(y, groups, seed=1, max_train_positives=10**6)
+    np.testing.assert_array_equal(plenty.train, full.train)
+    assert len(plenty.unused) == 0
+    with pytest.raises(ValueError, match="rare_class 5"):
+        make_split(y, groups, max_train_positives=3, rare_class=5)
+
+
+def test_split_counts_exact_on_hand_made_split():
+    y = np.array([0, 1, 0, 0, 1, 1, 0, 2])
+    split = Split(train=np.array([0, 1, 2]), val=np.array([3, 4]), test=np.array([6, 7]), unused=np.array([5]))
+    counts = split_counts(y, ["neg", "pos", "other"], split)
+    expected = pd.DataFrame({
+        "split": ["train"] * 3 + ["val"] * 3 + ["test"] * 3 + ["unused"] * 3,
+        "class": ["neg", "pos", "other"] * 4,
+        "n": np.array([2, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1, 0], dtype=np.int64),
+    })
+    pd.testing.assert_frame_equal(counts, expected)
+    # a dict of arrays works as well; an item left out is an error
+    as_dict = {s: split[s] for s in SPLITS}
+    pd.testing.assert_frame_equal(split_counts(y, ["neg", "pos", "other"], as_dict), expected)
+    with pytest.raises(ValueError, match="not in exactly one split"):
+        split_counts(np.append(y, 0), ["neg", "pos", "other"], split)
+
+
+def test_save_load_round_trip(tmp_path):
+    y, groups = _synthetic(n_groups=30)
+    split = make_split(y, groups, seed=9, max_train_positives=4)
+    path = tmp_path / "split.npz"
+    save_split(path, split)
+    assert os.listdir(tmp_path) == ["split.npz"]  # no temporary left behind
+    with np.load(path) as z:
+        assert sorted(z.files) == sorted(SPLITS)
+        assert all(z[s].dtype == np.int64 for s in SPLITS)
+    back = load_split(path)
+    for s in SPLITS:
+        np.testing.assert_array_equal(back[s], split[s])
+
+
+def test_load_split_names_the_file_when_arrays_missing(tmp_path):
+    path = tmp_path / "split.npz"
+    np.savez(path, train=np.arange(3), val=np.arange(3, 5))
+    with pytest.raises(InputError, match=r"split\.npz: not a split file: array\(s\) test, unused missing"):
+        load_split(path)
