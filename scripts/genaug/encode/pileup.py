@@ -31,6 +31,19 @@ for _b, _code in zip(b"ACGTacgt", (2, 3, 4, 5, 2, 3, 4, 5)):
     _BASE_LUT[_b] = _code
 _UPPER = np.arange(256, dtype=np.uint8)
 _UPPER[ord("a"):ord("z") + 1] -= 32
+# code -> channel value lookups
+_BASE_VALUE = ch.encode_categorical(ch.BASE_CODES, np.arange(len(ch.BASE_CODES)))
+_CLIP_VALUE = ch.encode_categorical(ch.CLIP_CODES, np.arange(len(ch.CLIP_CODES)))
+_QUAL_VALUE = ch.scale_quality(np.arange(256))
+_QUAL_ASCII_VALUE = ch.scale_quality(np.maximum(np.arange(256) - 33, 0))   # Phred+33 byte -> value
+# (read base << 8 | reference base) -> base channel value; '*' marks a deletion cell
+_BASE_PAIR_VALUE = np.empty(1 << 16, np.uint8)
+_b, _r = np.divmod(np.arange(1 << 16), 256)
+_code = _BASE_LUT[_b].copy()
+_code[(_UPPER[_b] == _UPPER[_r]) & (_code != 6)] = 1
+_code[_b == ord("*")] = 7
+_BASE_PAIR_VALUE[:] = _BASE_VALUE[_code]
+del _b, _r, _code
 
 FLAG_NAMES = {"paired": 0x1, "proper_pair": 0x2, "unmapped": 0x4, "mate_unmapped": 0x8,
               "reverse": 0x10, "mate_reverse": 0x20, "secondary": 0x100, "qcfail": 0x200,
@@ -47,7 +60,7 @@ class StackSettings:
     exclude_flags: int = 0x4 | 0x100 | 0x200 | 0x400   # unmapped, secondary, QC-fail, duplicate
     insert_min: int = 0            # pair insert sizes outside [insert_min, insert_max] are anomalous
     insert_max: int = 1 << 30
-    merge_gap: int = 1000          # windows closer than this share one BAM fetch
+    merge_gap: int = 2000          # windows closer than this share one BAM fetch
     max_fetch_span: int = 200_000  # one fetch never spans more than this
 
     @property
@@ -84,13 +97,12 @@ def breakpoint_windows(starts, ends, window):
 
 
 class _Reads:
-    """Columns copied out of the reads of one chunk (one list per field)."""
+    """Reads of one chunk that overlap a window: the pysam objects and their spans."""
 
-    __slots__ = ("cluster", "start", "end", "flag", "mapq", "tid", "mtid", "mpos", "tlen", "obj")
+    __slots__ = ("cluster", "start", "end", "obj")
 
     def __init__(self):
-        for name in self.__slots__:
-            setattr(self, name, [])
+        self.cluster, self.start, self.end, self.obj = [], [], [], []
 
 
 def _clusters(win_tid, win_start, settings):
@@ -107,39 +119,50 @@ def _clusters(win_tid, win_start, settings):
     return out
 
 
+def _merged(starts, window):
+    """Union of equal-width windows (sorted starts) as (starts, ends) lists."""
+    ms, me = [], []
+    for st in starts:
+        st = int(st)
+        if me and st <= me[-1]:
+            me[-1] = max(me[-1], st + window)
+        else:
+            ms.append(st)
+            me.append(st + window)
+    return ms, me
+
+
 def _collect(bam, tid_names, win_tid, win_start, clusters, settings):
-    """One fetch per cluster; keep reads passing the filters."""
+    """One fetch per cluster; keep reads that pass the filters and overlap a window.
+
+    Reads come sorted by start, so one pointer walks the cluster's merged
+    windows: a read is kept when its aligned span overlaps the first merged
+    window that ends after the read starts.
+    """
     reads = _Reads()
-    exclude, min_mapq = settings.exclude_flags, settings.min_mapq
-    app = (reads.cluster.append, reads.start.append, reads.end.append, reads.flag.append,
-           reads.mapq.append, reads.tid.append, reads.mtid.append, reads.mpos.append,
-           reads.tlen.append, reads.obj.append)
-    a_cl, a_st, a_en, a_fl, a_mq, a_tid, a_mtid, a_mpos, a_tlen, a_obj = app
+    a_cl, a_st, a_en, a_obj = reads.cluster.append, reads.start.append, reads.end.append, reads.obj.append
+    exclude, min_mapq, window = settings.exclude_flags, settings.min_mapq, settings.window
     for c, (lo, hi) in enumerate(clusters):
         contig = tid_names[win_tid[lo]]
-        fetch_start = max(0, int(win_start[lo]))
-        fetch_end = int(win_start[hi - 1]) + settings.window
+        ms, me = _merged(win_start[lo:hi], window)
+        fetch_start, fetch_end = max(0, ms[0]), me[-1]
         if fetch_end <= 0:
             continue
+        j, last = 0, len(ms) - 1
         for r in bam.fetch(contig, fetch_start, fetch_end):
-            flag = r.flag
-            if flag & exclude:
+            if r.flag & exclude or r.mapping_quality < min_mapq:
                 continue
-            mq = r.mapping_quality
-            if mq < min_mapq:
-                continue
-            end = r.reference_end
-            if end is None:  # no aligned base
+            s = r.reference_start
+            while j < last and me[j] <= s:
+                j += 1
+            e = r.reference_end
+            if s >= me[j]:  # past the last window of the cluster
+                break
+            if e is None or e <= ms[j]:
                 continue
             a_cl(c)
-            a_st(r.reference_start)
-            a_en(end)
-            a_fl(flag)
-            a_mq(mq)
-            a_tid(r.reference_id)
-            a_mtid(r.next_reference_id)
-            a_mpos(r.next_reference_start)
-            a_tlen(r.template_length)
+            a_st(s)
+            a_en(e)
             a_obj(r)
     return reads
 
@@ -230,15 +253,12 @@ def _pair_codes(flag, tid, mtid, start, mpos, tlen, settings):
     return code
 
 
-def _elements(reads, keep_idx, ref, ref_start):
-    """Per-base cells of the kept reads, in display coordinates (soft clips shown).
-
-    Returns per-read ``disp_start``, ``elem_start`` and per-element channel values.
-    ``ref`` is uint8 ASCII of the reference from ``ref_start`` (per read: its
-    cluster's offset into one concatenated buffer is folded into ref_start).
-    """
+def _read_fields(reads, keep_idx):
+    """Copy out what the kept reads need: one pass, each read touched once."""
     objs = reads.obj
-    cig, n_ops, seqs, quals, has_sa = [], [], [], [], []
+    cig, n_ops, seqs, quals = [], [], [], []
+    ints = []  # flag, mapq, tid, mtid, mpos, tlen, has SA
+    add = ints.append
     for k in keep_idx:
         r = objs[k]
         ct = r.cigartuples
@@ -247,62 +267,69 @@ def _elements(reads, keep_idx, ref, ref_start):
         seq = r.query_sequence
         qual = r.query_qualities_str
         if not seq or not qual:  # '*' in the BAM: show N, quality 0
-            qlen = r.infer_query_length() or 0
-            seq = seq or "N" * qlen
+            seq = seq or "N" * (r.infer_query_length() or 0)
             qual = qual or "!" * len(seq)
         seqs.append(seq)
         quals.append(qual)
-        has_sa.append(r.has_tag("SA"))
-    K = len(keep_idx)
-    n_ops = np.asarray(n_ops, np.int64)
-    cig = np.asarray(cig, np.int64).reshape(-1, 2)
+        add((r.flag, r.mapping_quality, r.reference_id, r.next_reference_id,
+             r.next_reference_start, r.template_length, r.has_tag("SA")))
+    return (np.asarray(cig, np.int32).reshape(-1, 2), np.asarray(n_ops, np.int32), seqs, quals,
+            np.asarray(ints, np.int64).reshape(-1, 7))
+
+
+def _elements(cig, n_ops, seqs, quals, has_sa, read_start, ref, ref_base):
+    """Per-cell channel values of the kept reads, in display coordinates (soft clips shown).
+
+    ``ref`` is ASCII reference; a read's display position p is at
+    ``ref[p + ref_base[read]]``. Returns per-read ``disp_start``, ``elem_start``
+    (K + 1 offsets) and ``cells`` (E, 4) uint8: base, base quality and clip
+    channel values (the 4th byte is padding).
+    """
+    K = len(n_ops)
     op, ln = cig[:, 0], cig[:, 1]
-    op_read = np.repeat(np.arange(K), n_ops)
+    op_read = np.repeat(np.arange(K, dtype=np.int32), n_ops)
+    op_first = np.cumsum(n_ops) - n_ops
     disp_len = np.where(_DISPLAY[op], ln, 0)
     q_len = np.where(_QUERY[op], ln, 0)
-    op_first = np.cumsum(n_ops) - n_ops
+    disp_cum = np.cumsum(disp_len) - disp_len          # cell index where each op starts
+    q_cum = np.cumsum(q_len) - q_len                   # read-base index where each op starts
+    elem_start = np.zeros(K + 1, np.int64)
+    np.cumsum(np.add.reduceat(disp_len, op_first), out=elem_start[1:])
 
-    # per-op offsets within the read (display and query)
-    disp_cum = np.cumsum(disp_len) - disp_len          # global element index of op start
-    q_cum = np.cumsum(q_len) - q_len
-    read_elem_start = np.zeros(K + 1, np.int64)
-    np.cumsum(np.bincount(op_read, weights=disp_len, minlength=K).astype(np.int64), out=read_elem_start[1:])
-    seq_all = np.frombuffer("".join(seqs).encode("ascii") + b"N", np.uint8)
-    qual_all = np.frombuffer("".join(quals).encode("ascii") + b"!", np.uint8).astype(np.int64) - 33
+    # leading soft clip (possibly after a hard clip) is shown left of the alignment
+    first = op[op_first]
+    nxt = np.minimum(op_first + 1, len(op) - 1)
+    lead = np.where(first == S, ln[op_first], 0) + np.where((first == H) & (op[nxt] == S) & (n_ops > 1), ln[nxt], 0)
+    disp_start = np.asarray(read_start, np.int64) - lead
 
-    # leading soft clip: soft-clipped columns before the read's first aligned op
-    aligned_op = _ALIGNED[op]
-    aligned_before = np.cumsum(aligned_op) - aligned_op
-    aligned_before_in_read = aligned_before - aligned_before[op_first][op_read]
-    leading = (op == S) & (aligned_before_in_read == 0)
-    lead = np.bincount(op_read, weights=np.where(leading, ln, 0), minlength=K).astype(np.int64)
-    rs = np.asarray(reads.start, np.int64)[keep_idx]
-    disp_start = rs - lead
+    # read bases, then a block of '*' (base) / '!' (quality) that deletion cells read from
+    seq_all = "".join(seqs).encode("ascii")
+    gap = int(ln[~_QUERY[op]].max(initial=0))
+    seq_all = np.frombuffer(seq_all + b"*" * gap, np.uint8)
+    qual_all = np.frombuffer("".join(quals).encode("ascii") + b"!" * gap, np.uint8)
+    q_op = np.where(_QUERY[op], q_cum, len(seq_all) - gap)
+    # per op: (start in read bases) and (start in ref) minus its first cell index,
+    # so a cell's index plus the op's offset gives both
+    q_off = q_op - disp_cum
+    ref_off = (disp_start + ref_base)[op_read] + (disp_cum - elem_start[:-1][op_read]) - disp_cum
 
-    # elements
-    E = int(read_elem_start[-1])
-    elem_op = np.repeat(np.arange(len(op)), disp_len)
-    within = np.arange(E, dtype=np.int64) - disp_cum[elem_op]
-    e_op = op[elem_op]
-    e_read = op_read[elem_op]
-    pos = disp_start[e_read] + (np.arange(E, dtype=np.int64) - read_elem_start[e_read])
-    has_q = _QUERY[e_op]
-    q = q_cum[elem_op] + within  # global query index (valid where has_q)
-    q = np.where(has_q, q, len(seq_all) - 1)  # deletions read the sentinel N / quality 0
-    base = seq_all[q]
-    qv = qual_all[q]
-    rbase = ref[pos - ref_start[e_read]]
-    ub = _UPPER[base]
-    code = np.where(ub == rbase, 1, _BASE_LUT[base])
-    code[(ub == rbase) & (_BASE_LUT[base] == 6)] = 6  # N vs N is no match
-    code[~has_q] = 7  # deletion / reference skip
-
-    clip = np.where(np.asarray(has_sa, bool)[e_read], 1, 0)
-    # insertion after a cell: the last display cell before each I op of the read
-    ins_ops = np.flatnonzero((op == I) & (disp_cum > read_elem_start[op_read]))
-    clip[disp_cum[ins_ops] - 1] = 2
-    clip[e_op == S] = 3
-    return disp_start, read_elem_start, code, qv, clip
+    E = int(elem_start[-1])
+    elem_op = np.repeat(np.arange(len(op), dtype=np.int32), disp_len)
+    idx = np.arange(E, dtype=np.int64)
+    q = q_off[elem_op] + idx
+    key = seq_all[q].astype(np.uint16) << 8
+    key |= ref[ref_off[elem_op] + idx]
+    cells = np.empty((E, 4), np.uint8)
+    cells[:, 0] = _BASE_PAIR_VALUE[key]
+    cells[:, 1] = _QUAL_ASCII_VALUE[qual_all[q]]
+    clip = cells[:, 2]
+    clip[:] = np.repeat(np.where(has_sa, _CLIP_VALUE[1], 0).astype(np.uint8), np.diff(elem_start))
+    # insertion after a cell: the last cell before each I op that is not the read's first op
+    ins_ops = np.flatnonzero((op == I) & (disp_cum > elem_start[:-1][op_read]))
+    clip[disp_cum[ins_ops] - 1] = _CLIP_VALUE[2]
+    s_ops = np.flatnonzero(op == S)
+    clip[np.repeat(disp_cum[s_ops], ln[s_ops]) + _ramp(ln[s_ops])] = _CLIP_VALUE[3]
+    return disp_start, elem_start, cells
 
 
 def stack_items(bam, fasta, tid_names, item_tid, left_start, right_start, settings, out=None):
@@ -341,81 +368,68 @@ def stack_items(bam, fasta, tid_names, item_tid, left_start, right_start, settin
         kept = row >= 0
         pair_read, pair_win, row = pair_read[kept], pair_win[kept], row[kept]
         if len(pair_read):
-            _fill(out, bam, fasta, tid_names, reads, rcl, pair_read, pair_win, row,
+            _fill(out, fasta, tid_names, reads, rcl, rs, re, pair_read, pair_win, row,
                   s_tid, s_start, order, clusters, settings)
     depth = np.empty(len(order), np.int64)
     depth[order] = depth_sorted
     return out, depth.reshape(n, 2)
 
 
-def _fill(out, bam, fasta, tid_names, reads, rcl, pair_read, pair_win, row,
+def _reference(fasta, tid_names, s_tid, clusters, kc, rs, re, pad=1024):
+    """Reference of each cluster holding kept reads, padded for soft clips, in one buffer.
+
+    Returns (ref uint8 ASCII, per-cluster offset so that position p of cluster
+    c is ``ref[p + base[c]]``).
+    """
+    parts, base, total = [], np.zeros(len(clusters), np.int64), 0
+    # kept reads come cluster by cluster: kc is sorted
+    cl, first = np.unique(kc, return_index=True)
+    lo_all = np.minimum.reduceat(rs, first) - pad
+    hi_all = np.maximum.reduceat(re, first) + pad
+    for c, a, b in zip(cl.tolist(), lo_all.tolist(), hi_all.tolist()):
+        contig = tid_names[s_tid[clusters[c][0]]]
+        clen = fasta.get_reference_length(contig)
+        lo, hi = max(0, a), min(clen, b)
+        seq = fasta.fetch(contig, lo, hi).upper().encode("ascii") if hi > lo else b""
+        parts.append(b"N" * (lo - a) + seq + b"N" * (b - max(hi, lo)))
+        base[c] = total - a
+        total += b - a
+    return np.frombuffer(b"".join(parts), np.uint8), base
+
+
+def _fill(out, fasta, tid_names, reads, rcl, rs_all, re_all, pair_read, pair_win, row,
           s_tid, s_start, order, clusters, settings):
     W = settings.window
     keep_reads, pair_k = np.unique(pair_read, return_inverse=True)
-
-    # reference for each cluster, padded to cover soft clips; one buffer
-    rs_all = np.asarray(reads.start, np.int64)
-    re_all = np.asarray(reads.end, np.int64)
-    pad = 1024
-    ref_parts, ref_off = [], np.zeros(len(clusters), np.int64)
-    ref_begin = np.zeros(len(clusters), np.int64)
-    total = 0
     kc = rcl[keep_reads]
-    for c, (lo, hi) in enumerate(clusters):
-        sel = kc == c
-        if not sel.any():
-            continue
-        a = int(rs_all[keep_reads][sel].min()) - pad
-        b = int(re_all[keep_reads][sel].max()) + pad
-        contig = tid_names[s_tid[lo]]
-        clen = fasta.get_reference_length(contig)
-        lo_c, hi_c = max(0, a), min(clen, b)
-        seq = fasta.fetch(contig, lo_c, hi_c).upper().encode("ascii") if hi_c > lo_c else b""
-        seq = b"N" * (lo_c - a) + seq + b"N" * (b - max(hi_c, lo_c))
-        ref_parts.append(seq)
-        ref_begin[c] = a
-        ref_off[c] = total
-        total += len(seq)
-    ref = np.frombuffer(b"".join(ref_parts), np.uint8)
-    # element position p of a read in cluster c lives at ref[p - a_c + off_c]
-    read_ref_start = ref_begin[kc] - ref_off[kc]
-
-    disp_start, elem_start, code, qv, clip = _elements(reads, keep_reads, ref, read_ref_start)
+    rs, re = rs_all[keep_reads], re_all[keep_reads]
+    ref, ref_base = _reference(fasta, tid_names, s_tid, clusters, kc, rs, re)
+    cig, n_ops, seqs, quals, ints = _read_fields(reads, keep_reads)
+    flag = ints[:, 0]
+    disp_start, elem_start, cells = _elements(cig, n_ops, seqs, quals, ints[:, 6] != 0, rs, ref, ref_base[kc])
     disp_end = disp_start + np.diff(elem_start)
-
-    # per-read constants
-    flag = np.asarray(reads.flag, np.int64)[keep_reads]
-    per_read = {
-        ch.MAPPING_QUALITY: ch.scale_quality(np.asarray(reads.mapq, np.int64)[keep_reads]),
-        ch.STRAND: ch.encode_categorical(ch.STRAND_CODES, np.where(flag & 0x10, 2, 1)),
-        ch.PAIR: ch.encode_categorical(ch.PAIR_CODES, _pair_codes(
-            flag, np.asarray(reads.tid, np.int64)[keep_reads], np.asarray(reads.mtid, np.int64)[keep_reads],
-            rs_all[keep_reads], np.asarray(reads.mpos, np.int64)[keep_reads],
-            np.asarray(reads.tlen, np.int64)[keep_reads], settings)),
-    }
-    per_elem = {
-        ch.BASE: ch.encode_categorical(ch.BASE_CODES, code),
-        ch.BASE_QUALITY: ch.scale_quality(qv),
-        ch.CLIP: ch.encode_categorical(ch.CLIP_CODES, clip),
-    }
+    read_values = np.zeros((len(keep_reads), 4), np.uint8)
+    read_values[:, 0] = _QUAL_VALUE[np.minimum(ints[:, 1], 255)]
+    read_values[:, 1] = ch.encode_categorical(ch.STRAND_CODES, np.where(flag & 0x10, 2, 1))
+    read_values[:, 2] = ch.encode_categorical(ch.PAIR_CODES, _pair_codes(
+        flag, ints[:, 2], ints[:, 3], rs, ints[:, 4], ints[:, 5], settings))
 
     # scatter: each pair copies the read's cells inside its window
     ws = s_start[pair_win]
     ds, de = disp_start[pair_k], disp_end[pair_k]
     lo = np.maximum(ds, ws)
-    hi = np.minimum(de, ws + W)
-    L = np.maximum(hi - lo, 0)
-    seg = np.repeat(np.arange(len(L)), L)
+    L = np.maximum(np.minimum(de, ws + W) - lo, 0)
+    seg = np.repeat(np.arange(len(L), dtype=np.int32), L)
     off = _ramp(L)
     src = (elem_start[pair_k] + lo - ds)[seg] + off
     orig = order[pair_win]                    # original window index = 2 * item + side
-    item, side = orig // 2, orig % 2
-    col = (side * W + lo - ws)[seg] + off
     n, C, H, Wt = out.shape
-    flat = ((item[seg] * C) * H + row[seg]) * Wt + col
+    dst = (((orig // 2) * C * H + row) * Wt + (orig % 2) * W + lo - ws)[seg] + off
     plane = H * Wt
     view = out.reshape(-1)
-    for c, values in per_elem.items():
-        view[flat + c * plane] = values[src]
-    for c, values in per_read.items():
-        view[flat + c * plane] = values[pair_k[seg]]
+    cell = cells.view(np.uint32)[src, 0].view(np.uint8).reshape(-1, 4)
+    for c, k in ((ch.BASE, 0), (ch.BASE_QUALITY, 1), (ch.CLIP, 2)):
+        view[c * plane:][dst] = cell[:, k]
+    cell = read_values.view(np.uint32)[pair_k, 0][seg].view(np.uint8).reshape(-1, 4)
+    for c, k in ((ch.MAPPING_QUALITY, 0), (ch.STRAND, 1), (ch.PAIR, 2)):
+        view[c * plane:][dst] = cell[:, k]
