@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 SV_TYPES = ("DEL", "DUP", "INV", "INS")
 _ALIASES = {"DUP:TANDEM": "DUP", "DUP:INT": "DUP", "INS:ME": "INS", "MEI": "INS", "DEL:ME": "DEL"}
 COLUMNS = ["contig", "start", "end", "svtype", "svlen", "vcf_id"]
+MIN_SEQUENCE_SV = 50  # sequence-resolved alleles shorter than this are small indels, not SVs
 GROUP_GAP = 500  # windows closer than this (a read pair's reach) share a group
 
 
@@ -40,18 +41,27 @@ def rename_contig(name, rename):
 
 
 def _svtype(rec):
+    """SV type of a record (DEL, DUP, INV, INS, or what else it says), None if none.
+
+    From INFO/SVTYPE, else a symbolic ALT, else a sequence-resolved allele
+    whose length differs from REF by at least MIN_SEQUENCE_SV bp.
+    """
     t = rec.info.get("SVTYPE") if "SVTYPE" in rec.header.info else None
     if t is None and rec.alts:
         alt = rec.alts[0]
         if alt.startswith("<") and alt.endswith(">"):
             t = alt[1:-1]
-        elif alt and rec.ref and abs(len(alt) - len(rec.ref)) >= 1 and alt[0] not in "[]" and "[" not in alt and "]" not in alt:
+        elif "[" in alt or "]" in alt:
+            t = "BND"
+        elif rec.ref and abs(len(alt) - len(rec.ref)) >= MIN_SEQUENCE_SV:
             t = "DEL" if len(rec.ref) > len(alt) else "INS"
+        elif rec.ref and len(alt) != len(rec.ref):
+            t = "small indel"
     if isinstance(t, tuple):
         t = t[0]
     if t is None:
         return None
-    t = str(t).upper()
+    t = str(t).upper() if t != "small indel" else t
     return _ALIASES.get(t, t)
 
 
