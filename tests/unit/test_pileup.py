@@ -137,3 +137,19 @@ def test_row_cap_is_even_and_deterministic(tiny):
 def test_breakpoint_windows_centre_on_breakpoints():
     left, right = breakpoint_windows([1000], [1500], 256)
     assert left.tolist() == [872] and right.tolist() == [1372]
+
+
+def test_cram_gives_the_same_tensor(tiny):
+    d, _, _ = tiny
+    cram = d / "t.cram"
+    pysam.view("-C", "-T", str(d / "ref.fa"), "-o", str(cram), str(d / "t.bam"), catch_stdout=False)
+    pysam.index(str(cram))
+    settings = StackSettings(window=32, max_rows=4, min_mapq=10, insert_min=100, insert_max=600,
+                             exclude_flags=flag_mask(["unmapped", "secondary", "qcfail", "duplicate"]))
+    with pysam.AlignmentFile(str(cram), reference_filename=str(d / "ref.fa")) as f, \
+            pysam.FastaFile(str(d / "ref.fa")) as fa:
+        assert f.is_cram
+        X, depth = stack_items(f, fa, ["c1"], np.array([0]), np.array([96]), np.array([1480]), settings)
+    X_bam, depth_bam = _stack(d)
+    assert np.array_equal(X, X_bam) and np.array_equal(depth, depth_bam)
+    assert X.any()
