@@ -22,13 +22,13 @@ How groups are placed (deterministic for a seed):
 """
 
 import logging
-import os
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from genaug.errors import InputError
+from genaug.tensors import save_arrays
 
 SPLITS = ("train", "val", "test", "unused")
 _SEED_SEARCH_BUDGET = 100_000  # placements tried in step 1 before giving up
@@ -168,15 +168,7 @@ def save_split(path, split):
     path = str(path)
     arrays = {s: np.asarray(split[s], dtype=np.int64) for s in SPLITS}
     _check_disjoint(path, arrays)
-    tmp = path + ".partial"
-    try:
-        with open(tmp, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    save_arrays(path, arrays)
 
 
 def load_split(path):

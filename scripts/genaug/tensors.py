@@ -31,6 +31,13 @@ class Encoded:
     channels: np.ndarray | None = None
 
 
+def _member_info(name):
+    """Zip member with a fixed timestamp: same arrays, same file bytes."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_STORED
+    return info
+
+
 class EncodedWriter:
     """Write ``encoded.npz`` with ``X`` streamed in chunks of items.
 
@@ -47,7 +54,7 @@ class EncodedWriter:
         self.dtype = np.dtype(dtype)
         self.written = 0
         self._zip = zipfile.ZipFile(self.tmp, "w", compression=zipfile.ZIP_STORED, allowZip64=True)
-        self._member = self._zip.open("X.npy", "w", force_zip64=True)
+        self._member = self._zip.open(_member_info("X.npy"), "w", force_zip64=True)
         header = {"descr": npformat.dtype_to_descr(self.dtype), "fortran_order": False,
                   "shape": (self.n_items,) + self.item_shape}
         npformat.write_array_header_2_0(self._member, header)
@@ -70,7 +77,7 @@ class EncodedWriter:
         if channels is not None:
             extras["channels"] = np.asarray(channels, dtype=str)
         for name, arr in extras.items():
-            with self._zip.open(f"{name}.npy", "w", force_zip64=True) as f:
+            with self._zip.open(_member_info(f"{name}.npy"), "w", force_zip64=True) as f:
                 npformat.write_array(f, arr, allow_pickle=False)
         self._zip.close()
         os.replace(self.tmp, self.path)
@@ -90,6 +97,22 @@ class EncodedWriter:
         if exc_type is not None:
             self.abort()
         return False
+
+
+def save_arrays(path, arrays):
+    """Write named arrays as an uncompressed .npz, atomically, with fixed member
+    timestamps (same arrays, same bytes)."""
+    path = str(path)
+    tmp = path + ".partial"
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+            for name, arr in arrays.items():
+                with zf.open(_member_info(f"{name}.npy"), "w", force_zip64=True) as f:
+                    npformat.write_array(f, np.asarray(arr), allow_pickle=False)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def save_encoded(path, enc: Encoded):

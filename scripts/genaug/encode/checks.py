@@ -50,9 +50,15 @@ def open_alignments(path, reference=None):
 
 
 def open_reference(path):
+    """Open an indexed FASTA; a missing or stale .fai is an error, not rebuilt behind the user's back."""
     path = str(path)
     if not os.path.exists(path):
         raise InputError(path, "file not found")
+    fai = path + ".fai"
+    if not os.path.exists(fai):
+        raise InputError(path, f"no index {fai}; run `samtools faidx {path}`")
+    if os.path.getmtime(fai) < os.path.getmtime(path):
+        raise InputError(path, f"index {fai} is older than the file; re-run `samtools faidx {path}`")
     try:
         return pysam.FastaFile(path)
     except (OSError, ValueError) as e:

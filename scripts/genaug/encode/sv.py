@@ -9,7 +9,7 @@ under temporary names and renamed only when complete.
 import logging
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,6 @@ class SvSettings:
     insert_size_sample: int = 100_000
     chunk_items: int = 64
     merge_gap: int = 2000
-    extra: dict = field(default_factory=dict)
 
     def stack_settings(self, insert_range):
         return StackSettings(window=self.window, max_rows=self.max_rows, min_mapq=self.min_mapq,
@@ -51,11 +50,13 @@ class SvSettings:
     @classmethod
     def from_config(cls, cfg):
         cfg = dict(cfg or {})
-        known = {k: cfg.pop(k) for k in list(cfg) if k in cls.__dataclass_fields__ and k != "extra"}
+        unknown = sorted(set(cfg) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise ValueError(f"encode.sv: unknown setting(s) {unknown}")
         for k in ("read_filters", "insert_size", "insert_size_quantiles"):
-            if known.get(k) is not None:
-                known[k] = tuple(known[k])
-        return cls(**known, extra=cfg)
+            if cfg.get(k) is not None:
+                cfg[k] = tuple(cfg[k])
+        return cls(**cfg)
 
 
 def estimate_insert_range(bam, settings, path="BAM"):
@@ -196,13 +197,17 @@ def encode_sv(bam_path, reference, truth, out_npz, out_tsv, candidates=None,
              (items.source == "sampled").sum(), (items.source == "caller").sum(), items.group.nunique())
 
     stack_settings = settings.stack_settings(insert_range)
-    with tensors.EncodedWriter(out_npz, stack_settings.item_shape, len(items)) as writer:
-        depth = stack_to_writer(writer, str(bam_path), str(reference), tid_names, item_tid, left, right,
-                                stack_settings, threads, settings.chunk_items)
-        items["depth_left"], items["depth_right"] = depth[:, 0], depth[:, 1]
-        y = (items.label == CLASSES[1]).to_numpy(np.int64)
-        tmp_tsv = str(out_tsv) + ".partial"
-        items.to_csv(tmp_tsv, sep="\t", index=False)
-        writer.close(y, items.group.to_numpy(str), CLASSES, "image", ch.CHANNELS)
-    os.replace(tmp_tsv, out_tsv)
+    tmp_tsv = str(out_tsv) + ".partial"
+    try:
+        with tensors.EncodedWriter(out_npz, stack_settings.item_shape, len(items)) as writer:
+            depth = stack_to_writer(writer, str(bam_path), str(reference), tid_names, item_tid, left, right,
+                                    stack_settings, threads, settings.chunk_items)
+            items["depth_left"], items["depth_right"] = depth[:, 0], depth[:, 1]
+            items.to_csv(tmp_tsv, sep="\t", index=False)
+            y = (items.label == CLASSES[1]).to_numpy(np.int64)
+            writer.close(y, items.group.to_numpy(str), CLASSES, "image", ch.CHANNELS)
+        os.replace(tmp_tsv, out_tsv)
+    finally:
+        if os.path.exists(tmp_tsv):
+            os.remove(tmp_tsv)
     return items
