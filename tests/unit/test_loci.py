@@ -2,7 +2,6 @@
 
 import numpy as np
 import pandas as pd
-import pysam
 import pytest
 
 from genaug.encode import loci
