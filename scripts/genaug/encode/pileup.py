@@ -22,8 +22,6 @@ _DISPLAY = np.zeros(9, bool)
 _DISPLAY[[M, D, N, S, EQ, X]] = True          # take a column in the pileup
 _QUERY = np.zeros(9, bool)
 _QUERY[[M, I, S, EQ, X]] = True               # consume read bases
-_ALIGNED = np.zeros(9, bool)
-_ALIGNED[[M, D, N, EQ, X]] = True             # consume reference
 
 # read base (ASCII) -> base code when it differs from the reference
 _BASE_LUT = np.full(256, 6, np.int64)
@@ -277,13 +275,12 @@ def _read_fields(reads, keep_idx):
             np.asarray(ints, np.int64).reshape(-1, 7))
 
 
-def _elements(cig, n_ops, seqs, quals, has_sa, read_start, ref, ref_base):
-    """Per-cell channel values of the kept reads, in display coordinates (soft clips shown).
+def _layout(cig, n_ops, read_start):
+    """Op-level layout of the kept reads in display coordinates (soft clips shown).
 
-    ``ref`` is ASCII reference; a read's display position p is at
-    ``ref[p + ref_base[read]]``. Returns per-read ``disp_start``, ``elem_start``
-    (K + 1 offsets) and ``cells`` (E, 4) uint8: base, base quality and clip
-    channel values (the 4th byte is padding).
+    Returns (op, ln, op_read, disp_len, disp_cum, q_cum, elem_start, disp_start):
+    per op its display and read-base starts, per read its first cell index
+    (``elem_start``, K + 1 offsets) and its first display position.
     """
     K = len(n_ops)
     op, ln = cig[:, 0], cig[:, 1]
@@ -295,13 +292,22 @@ def _elements(cig, n_ops, seqs, quals, has_sa, read_start, ref, ref_base):
     q_cum = np.cumsum(q_len) - q_len                   # read-base index where each op starts
     elem_start = np.zeros(K + 1, np.int64)
     np.cumsum(np.add.reduceat(disp_len, op_first), out=elem_start[1:])
-
-    # leading soft clip (possibly after a hard clip) is shown left of the alignment
+    # a leading soft clip (possibly after a hard clip) is shown left of the alignment
     first = op[op_first]
     nxt = np.minimum(op_first + 1, len(op) - 1)
     lead = np.where(first == S, ln[op_first], 0) + np.where((first == H) & (op[nxt] == S) & (n_ops > 1), ln[nxt], 0)
     disp_start = np.asarray(read_start, np.int64) - lead
+    return op, ln, op_read, disp_len, disp_cum, q_cum, elem_start, disp_start
 
+
+def _elements(layout, seqs, quals, has_sa, ref, ref_base):
+    """Per-cell channel values of the kept reads (``_layout``'s order).
+
+    ``ref`` is ASCII reference; a read's display position p is at
+    ``ref[p + ref_base[read]]``. Returns ``cells`` (E, 4) uint8: base, base
+    quality and clip channel values (the 4th byte is padding).
+    """
+    op, ln, op_read, disp_len, disp_cum, q_cum, elem_start, disp_start = layout
     # read bases, then a block of '*' (base) / '!' (quality) that deletion cells read from
     seq_all = "".join(seqs).encode("ascii")
     gap = int(ln[~_QUERY[op]].max(initial=0))
@@ -329,7 +335,7 @@ def _elements(cig, n_ops, seqs, quals, has_sa, read_start, ref, ref_base):
     clip[disp_cum[ins_ops] - 1] = _CLIP_VALUE[2]
     s_ops = np.flatnonzero(op == S)
     clip[np.repeat(disp_cum[s_ops], ln[s_ops]) + _ramp(ln[s_ops])] = _CLIP_VALUE[3]
-    return disp_start, elem_start, cells
+    return cells
 
 
 def stack_items(bam, fasta, tid_names, item_tid, left_start, right_start, settings, out=None):
@@ -368,15 +374,16 @@ def stack_items(bam, fasta, tid_names, item_tid, left_start, right_start, settin
         kept = row >= 0
         pair_read, pair_win, row = pair_read[kept], pair_win[kept], row[kept]
         if len(pair_read):
-            _fill(out, fasta, tid_names, reads, rcl, rs, re, pair_read, pair_win, row,
+            _fill(out, fasta, tid_names, reads, rcl, rs, pair_read, pair_win, row,
                   s_tid, s_start, order, clusters, settings)
     depth = np.empty(len(order), np.int64)
     depth[order] = depth_sorted
     return out, depth.reshape(n, 2)
 
 
-def _reference(fasta, tid_names, s_tid, clusters, kc, rs, re, pad=1024):
-    """Reference of each cluster holding kept reads, padded for soft clips, in one buffer.
+def _reference(fasta, tid_names, s_tid, clusters, kc, starts, ends):
+    """Reference under the kept reads' display spans (soft clips included) of each
+    cluster, N-padded past the contig ends, in one buffer.
 
     Returns (ref uint8 ASCII, per-cluster offset so that position p of cluster
     c is ``ref[p + base[c]]``).
@@ -384,8 +391,8 @@ def _reference(fasta, tid_names, s_tid, clusters, kc, rs, re, pad=1024):
     parts, base, total = [], np.zeros(len(clusters), np.int64), 0
     # kept reads come cluster by cluster: kc is sorted
     cl, first = np.unique(kc, return_index=True)
-    lo_all = np.minimum.reduceat(rs, first) - pad
-    hi_all = np.maximum.reduceat(re, first) + pad
+    lo_all = np.minimum.reduceat(starts, first)
+    hi_all = np.maximum.reduceat(ends, first)
     for c, a, b in zip(cl.tolist(), lo_all.tolist(), hi_all.tolist()):
         contig = tid_names[s_tid[clusters[c][0]]]
         clen = fasta.get_reference_length(contig)
@@ -397,17 +404,19 @@ def _reference(fasta, tid_names, s_tid, clusters, kc, rs, re, pad=1024):
     return np.frombuffer(b"".join(parts), np.uint8), base
 
 
-def _fill(out, fasta, tid_names, reads, rcl, rs_all, re_all, pair_read, pair_win, row,
+def _fill(out, fasta, tid_names, reads, rcl, rs_all, pair_read, pair_win, row,
           s_tid, s_start, order, clusters, settings):
     W = settings.window
     keep_reads, pair_k = np.unique(pair_read, return_inverse=True)
     kc = rcl[keep_reads]
-    rs, re = rs_all[keep_reads], re_all[keep_reads]
-    ref, ref_base = _reference(fasta, tid_names, s_tid, clusters, kc, rs, re)
+    rs = rs_all[keep_reads]
     cig, n_ops, seqs, quals, ints = _read_fields(reads, keep_reads)
     flag = ints[:, 0]
-    disp_start, elem_start, cells = _elements(cig, n_ops, seqs, quals, ints[:, 6] != 0, rs, ref, ref_base[kc])
+    layout = _layout(cig, n_ops, rs)
+    elem_start, disp_start = layout[6], layout[7]
     disp_end = disp_start + np.diff(elem_start)
+    ref, ref_base = _reference(fasta, tid_names, s_tid, clusters, kc, disp_start, disp_end)
+    cells = _elements(layout, seqs, quals, ints[:, 6] != 0, ref, ref_base[kc])
     read_values = np.zeros((len(keep_reads), 4), np.uint8)
     read_values[:, 0] = _QUAL_VALUE[np.minimum(ints[:, 1], 255)]
     read_values[:, 1] = ch.encode_categorical(ch.STRAND_CODES, np.where(flag & 0x10, 2, 1))
