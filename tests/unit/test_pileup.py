@@ -157,28 +157,29 @@ def test_cram_gives_the_same_tensor(tiny):
 
 def test_long_soft_clips_read_the_right_reference(tmp_path):
     """Clips longer than any fixed padding (long reads) and clips past the contig end."""
-    ref = _ref_seq()
+    n = 6000
+    ref = "".join(np.random.default_rng(8).choice(list("ACGT"), n))
     (tmp_path / "ref.fa").write_text(">c1\n" + ref + "\n")
     pysam.faidx(str(tmp_path / "ref.fa"))
-    header = {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": [{"SN": "c1", "LN": REF_LEN}]}
-    lead = ref[300:1500]                     # 1200 clipped bases equal to the reference
+    header = {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": [{"SN": "c1", "LN": n}]}
+    lead = ref[1000:5000]                    # 4000 clipped bases equal to the reference
     tail = "A" * 20                          # clipped past the contig end
-    reads = [_read("long", 1500, "1200S10M", lead + ref[1500:1510], "?" * 1210, 0),
-             _read("end", 1990, "10M20S", ref[1990:2000] + tail, "?" * 30, 0)]
+    reads = [_read("long", 5000, "4000S10M", lead + ref[5000:5010], "?" * 4010, 0),
+             _read("end", 5990, "10M20S", ref[5990:6000] + tail, "?" * 30, 0)]
     with pysam.AlignmentFile(str(tmp_path / "t.bam"), "wb", header=header) as out:
         for r in reads:
             out.write(r)
     pysam.index(str(tmp_path / "t.bam"))
     settings = StackSettings(window=32, max_rows=2)
     with pysam.AlignmentFile(str(tmp_path / "t.bam")) as bam, pysam.FastaFile(str(tmp_path / "ref.fa")) as fa:
-        X, depth = stack_items(bam, fa, ["c1"], np.array([0, 0]), np.array([1480, 1980]),
-                               np.array([1480, 1990]), settings)
+        X, depth = stack_items(bam, fa, ["c1"], np.array([0, 0]), np.array([4980, 5980]),
+                               np.array([4980, 5990]), settings)
     assert depth.tolist() == [[1, 1], [1, 1]]
     base, clip = X[0, ch.BASE, 0, :32], X[0, ch.CLIP, 0, :32]
-    # ref 1480..1499 are clipped bases equal to the reference: match, soft clip
+    # 4980..4999 are clipped bases equal to the reference: match, soft clip
     assert (base[:20] == cat(ch.BASE_CODES, 1)).all() and (clip[:20] == cat(ch.CLIP_CODES, 3)).all()
     assert (clip[20:30] == 0).all() and (base[30:] == 0).all()
-    # second item, right window [1990, 2022): clipped A's past the end compare to N: mismatch A
+    # second item, right window [5990, 6022): clipped A's past the end compare to N: mismatch A
     base = X[1, ch.BASE, 0, 32:]
     assert (base[:10] == cat(ch.BASE_CODES, 1)).all()
     assert (base[10:30] == cat(ch.BASE_CODES, ch.BASE_CODES.index("A"))).all()
