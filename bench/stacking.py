@@ -14,6 +14,7 @@ windows. Best of --repeat runs.
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -92,6 +93,9 @@ def main():
             print(f"genaug, {threads} process(es): {dt:.3f} s, {overlaps:,} overlaps, "
                   f"{overlaps / dt:,.0f} overlaps/s, {len(items) / dt:,.0f} items/s, "
                   f"share of samtools {t_sam / dt:.2f}, speed-up over 1 process {rows[0][1] / dt:.2f}x")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak memory: {peak:.0f} MB in the main process, {peak_child:.0f} MB in the largest worker or samtools")
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ class StackSettings:
     exclude_flags: int = 0x4 | 0x100 | 0x200 | 0x400   # unmapped, secondary, QC-fail, duplicate
     insert_min: int = 0            # pair insert sizes outside [insert_min, insert_max] are anomalous
     insert_max: int = 1 << 30
-    merge_gap: int = 2000          # windows closer than this share one BAM fetch
+    merge_gap: int = 5000          # windows closer than this share one BAM fetch
     max_fetch_span: int = 200_000  # one fetch never spans more than this
 
     @property

@@ -39,7 +39,7 @@ class SvSettings:
     insert_size_quantiles: tuple = (0.005, 0.995)
     insert_size_sample: int = 100_000
     chunk_items: int = 64
-    merge_gap: int = 2000
+    merge_gap: int = 5000
 
     def stack_settings(self, insert_range):
         return StackSettings(window=self.window, max_rows=self.max_rows, min_mapq=self.min_mapq,
