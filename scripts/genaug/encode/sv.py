@@ -10,6 +10,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass
+from multiprocessing import shared_memory
 
 import numpy as np
 import pandas as pd
@@ -114,28 +115,35 @@ def _open(bam_path, reference):
     return bam, fasta
 
 
-# worker state (one BAM/FASTA handle per process)
+# worker state: one BAM/FASTA handle per process and the output buffers it fills
 _STATE = {}
 
 
-def _init_worker(bam_path, reference, tid_names, stack_settings):
+def _init_worker(bam_path, reference, tid_names, stack_settings, slot_names=(), chunk_items=0):
     bam, fasta = _open(bam_path, reference)
-    _STATE.update(bam=bam, fasta=fasta, tid_names=tid_names, settings=stack_settings,
-                  buf=np.zeros((0,) + stack_settings.item_shape, np.uint8))
+    shape = (chunk_items,) + stack_settings.item_shape
+    slots = [shared_memory.SharedMemory(name=name) for name in slot_names]
+    _STATE.update(bam=bam, fasta=fasta, tid_names=tid_names, settings=stack_settings, slots=slots,
+                  views=[np.ndarray(shape, np.uint8, buffer=m.buf) for m in slots])
 
 
-def _stack_chunk(args):
-    tid, left, right = args
+def _stack_into_slot(args):
+    """Stack one chunk into shared slot ``slot``; only the depths go back through the pipe."""
+    (tid, left, right), slot = args
     st = _STATE
-    if len(st["buf"]) < len(tid):  # reuse one buffer per process: fresh pages are slow to touch
-        st["buf"] = np.zeros((len(tid),) + st["settings"].item_shape, np.uint8)
-    # the view into the buffer is written (or pickled) before the next chunk reuses it
-    return stack_items(st["bam"], st["fasta"], st["tid_names"], tid, left, right, st["settings"], out=st["buf"])
+    _, depth = stack_items(st["bam"], st["fasta"], st["tid_names"], tid, left, right, st["settings"],
+                           out=st["views"][slot])
+    return depth
 
 
 def stack_to_writer(writer, bam_path, reference, tid_names, item_tid, left, right, stack_settings,
                     threads=1, chunk_items=64, progress_every=10.0):
-    """Stack all items chunk by chunk, in order, into ``writer``; returns depth (n, 2)."""
+    """Stack all items chunk by chunk, in order, into ``writer``; returns depth (n, 2).
+
+    With ``threads`` > 1, worker processes stack chunks into shared-memory
+    slots (two per process) that the main process writes out in order: memory
+    is bounded by the slots, and tensors never go through a pipe.
+    """
     n = len(item_tid)
     chunks = [(item_tid[i:i + chunk_items], left[i:i + chunk_items], right[i:i + chunk_items])
               for i in range(0, n, chunk_items)]
@@ -145,7 +153,7 @@ def stack_to_writer(writer, bam_path, reference, tid_names, item_tid, left, righ
 
     def take(i, X, d):
         nonlocal done, last
-        writer.write(X)
+        writer.write(X[:len(d)])
         depth[i * chunk_items:i * chunk_items + len(d)] = d
         done += len(d)
         now = time.monotonic()
@@ -154,24 +162,35 @@ def stack_to_writer(writer, bam_path, reference, tid_names, item_tid, left, righ
             log.info("stacked %d/%d items (%.0f items/s, ETA %.0f s)", done, n, rate, (n - done) / max(rate, 1e-9))
             last = now
 
+    shape = (chunk_items,) + stack_settings.item_shape
     if threads <= 1 or len(chunks) <= 1:
-        _init_worker(bam_path, reference, tid_names, stack_settings)
-        for i, c in enumerate(chunks):
-            take(i, *_stack_chunk(c))
+        bam, fasta = _open(bam_path, reference)
+        buf = np.zeros(shape, np.uint8)  # reused: fresh pages are slow to touch
+        with bam, fasta:
+            for i, (tid, lft, rgt) in enumerate(chunks):
+                X, d = stack_items(bam, fasta, tid_names, tid, lft, rgt, stack_settings, out=buf)
+                take(i, X, d)
         return depth
 
     import multiprocessing as mp
-    ctx = mp.get_context("fork")
-    with ctx.Pool(threads, initializer=_init_worker,
-                  initargs=(bam_path, reference, tid_names, stack_settings)) as pool:
-        pending = {}
-        ahead = 2 * threads  # bound memory: at most this many chunks in flight
-        nxt = 0
-        for i in range(len(chunks)):
-            while nxt < len(chunks) and nxt < i + ahead:
-                pending[nxt] = pool.apply_async(_stack_chunk, (chunks[nxt],))
-                nxt += 1
-            take(i, *pending.pop(i).get())
+    n_slots = min(2 * threads, len(chunks))
+    slots = [shared_memory.SharedMemory(create=True, size=int(np.prod(shape))) for _ in range(n_slots)]
+    try:
+        views = [np.ndarray(shape, np.uint8, buffer=m.buf) for m in slots]
+        with mp.get_context("fork").Pool(threads, initializer=_init_worker,
+                                         initargs=(bam_path, reference, tid_names, stack_settings,
+                                                   [m.name for m in slots], chunk_items)) as pool:
+            pending = {}
+            for i in range(len(chunks)):
+                # a slot is handed out again only after its chunk was written
+                for j in range(len(pending) + i, min(i + n_slots, len(chunks))):
+                    pending[j] = pool.apply_async(_stack_into_slot, ((chunks[j], j % n_slots),))
+                take(i, views[i % n_slots], pending.pop(i).get())
+            del views
+    finally:
+        for m in slots:
+            m.close()
+            m.unlink()
     return depth
 
 
