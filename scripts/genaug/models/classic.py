@@ -1,0 +1,93 @@
+"""Traditional augmentation that only makes items that could be real (``classic``).
+
+Each synthetic item starts from a real item of the wanted class:
+
+- pileups: shuffle the read rows, keep a random subset of the reads (lower
+  coverage), shift each window by the same few columns (the cells uncovered at
+  the window's edge continue the reads that touch that edge, as matches), and
+  jitter base qualities by a few Phred (zero stays zero); empty rows stay below;
+- sequences: reverse complement (bases in A, C, G, T order);
+- vectors: mixup with another item of the class, then Gaussian noise;
+- binary: a mosaic of the item and another of its class cut at ``crossovers``
+  random points (recombination);
+- images without pileup channels: copies.
+"""
+
+import numpy as np
+
+from ..encode import channels as ch
+
+
+def draw(pool, pool_cond, layout, settings, want, rng):
+    """``len(want)`` items, item i from the real items of class index ``want[i]``."""
+    if len(want) == 0:
+        return pool[:0].copy()
+    by_class = {k: np.flatnonzero(pool_cond == k) for k in np.unique(want)}
+    src = np.array([rng.choice(by_class[k]) for k in want], dtype=np.int64)
+    mate = np.array([rng.choice(by_class[k]) for k in want], dtype=np.int64)
+    s = settings
+    if layout.name == "sequence":
+        flip = rng.random(len(src)) < s["reverse_complement"]
+        out = pool[src].copy()
+        out[flip] = out[flip][:, ::-1, ::-1]
+        return out
+    if layout.name == "vector":
+        x = pool[src].astype(np.float64)
+        if s["mixup"] > 0:
+            lam = rng.beta(s["mixup"], s["mixup"], size=(len(src), 1))
+            x = lam * x + (1 - lam) * pool[mate]
+        x = x + rng.normal(size=x.shape) * s["noise"] * layout.std.numpy()
+        return np.clip(x, layout.lo.numpy(), layout.hi.numpy()).astype(layout.dtype)
+    if layout.name == "binary":
+        n_sites = pool.shape[1]
+        out = pool[src].copy()
+        for i in range(len(src)):
+            cuts = np.sort(rng.integers(0, n_sites + 1, size=s["crossovers"]))
+            segment = np.searchsorted(cuts, np.arange(n_sites), side="right") % 2 == 1
+            out[i, segment] = pool[mate[i], segment]
+        return out
+    if layout.pileup is None:
+        return pool[src].copy()
+    return np.stack([augment_pileup(pool[i], layout.pileup, s, rng) for i in src])
+
+
+def augment_pileup(x, P, s, rng):
+    rows = np.flatnonzero((x[P.base] > 0).any(-1))
+    if s["shuffle"]:
+        rows = rng.permutation(rows)
+    if s["subsample"] < 1 and len(rows):
+        keep = max(1, int(round(rng.uniform(s["subsample"], 1) * len(rows))))
+        rows = rows[np.sort(rng.choice(len(rows), keep, replace=False))]
+    out = np.zeros_like(x)
+    out[:, :len(rows)] = x[:, rows]
+    if s["shift"]:
+        out = shift_windows(out, int(rng.integers(-s["shift"], s["shift"] + 1)), P)
+    if s["quality_jitter"] and "base_quality" in P.idx:
+        c = P.idx["base_quality"]
+        q = ch.unscale_quality(out[c])
+        has = q > 0
+        q[has] = np.clip(q[has] + rng.integers(-s["quality_jitter"], s["quality_jitter"] + 1, has.sum()),
+                         1, ch.QUALITY_CAP)
+        out[c] = np.where(has, ch.scale_quality(q), out[c])
+    return out
+
+
+def shift_windows(x, d, P):
+    """Move the columns of every window of item ``x`` (C, H, W) right by ``d`` (left if negative)."""
+    if d == 0:
+        return x
+    w = x.shape[-1] // P.windows
+    out = x.copy()
+    for a in range(0, x.shape[-1], w):
+        v = x[..., a:a + w]
+        if d > 0:
+            edge, new = v[..., :1], slice(a, a + d)
+            out[..., a:a + w] = np.concatenate([np.repeat(edge, d, -1), v[..., :w - d]], -1)
+        else:
+            edge, new = v[..., -1:], slice(a + w + d, a + w)
+            out[..., a:a + w] = np.concatenate([v[..., -d:], np.repeat(edge, -d, -1)], -1)
+        read = out[P.base, :, new] > 0
+        out[P.base, :, new] = np.where(read, ch.encode_categorical(ch.BASE_CODES, 1), 0)
+        if "clip" in P.idx:
+            out[P.idx["clip"], :, new] = 0
+    return P.pack(out[None])[0]

@@ -1,0 +1,74 @@
+"""Settings per generator, with defaults sized for the demo on 2 CPU cores.
+
+Keys (every GAN generator takes the same keys; only defaults differ):
+
+- ``steps``: generator updates (GANs) or optimiser steps (cvae).
+- ``batch_size``: items per update, drawn with replacement.
+- ``checkpoint_every``: steps between checkpoints (and history.tsv writes).
+- ``history_every``: steps between rows of history.tsv.
+- ``log_every``: steps between progress lines (rate, ETA, losses).
+- ``latent``: size of the latent vector.
+- ``width``: channels of the first critic block and of the last generator block
+  (conv layouts); doubling per block away from the items.
+- ``hidden``: units per layer of MLPs (vector and binary layouts).
+- ``blocks``: up-sampling blocks of the generator / down-sampling blocks of the
+  critic (layers of an MLP).
+- ``image_size``: [rows, columns] the networks see for image items; items are
+  pooled to it and synthetic items repeated back to full size (null: full size).
+- ``arch``: generator blocks, ``residual`` (residual up-sampling) or ``transpose``.
+- ``loss``: ``bce`` (GAN) or ``wasserstein`` (WGAN).
+- ``n_critic``: discriminator updates per generator update.
+- ``lr_g``, ``lr_d``, ``betas``: Adam settings of generator and discriminator.
+- ``spectral_norm``: spectrally normalise the discriminator.
+- ``batchnorm_d``: batch normalisation in the discriminator (not with wasserstein).
+- ``minibatch_std``: give the discriminator the batch's spread (against collapse).
+- ``gradient_penalty``: weight of the gradient penalty (R1 for bce,
+  interpolates for wasserstein); 0 disables it.
+- ``label_smoothing``: one-sided smoothing of the real target (bce only).
+- ``ema``: decay of the moving average of generator weights that is sampled
+  from (0: sample the last weights).
+- ``lr``, ``beta`` (cvae): Adam learning rate, weight of the KL term.
+- classic: ``shuffle`` (permute read rows), ``subsample`` (keep a fraction of
+  the reads drawn from [subsample, 1]), ``shift`` (largest shift in columns,
+  each window), ``quality_jitter`` (largest change of a base quality, Phred),
+  ``reverse_complement`` (probability, sequences), ``noise`` (Gaussian noise,
+  fraction of each feature's sd, vectors), ``mixup`` (Beta(a, a) mixing with
+  an item of the same class, 0 = off, vectors), ``crossovers`` (recombination
+  breakpoints between two items of the same class, binary).
+"""
+
+import copy
+
+RUN = {"steps": 600, "batch_size": 32, "checkpoint_every": 100, "history_every": 1, "log_every": 50}
+NET = {"latent": 64, "width": 8, "hidden": 128, "blocks": 3, "image_size": [64, 128]}
+GAN = {**RUN, **NET, "arch": "residual", "loss": "bce", "n_critic": 1, "lr_g": 2e-4, "lr_d": 2e-4,
+       "betas": [0.5, 0.999], "spectral_norm": False, "batchnorm_d": False, "minibatch_std": False,
+       "gradient_penalty": 0.0, "label_smoothing": 0.0, "ema": 0.999}
+
+DEFAULTS = {
+    "genegan": {**GAN, "spectral_norm": True, "minibatch_std": True,
+                "label_smoothing": 0.1},
+    "dcgan": {**GAN, "arch": "transpose", "batchnorm_d": True},
+    "wgan_gp": {**GAN, "steps": 300, "loss": "wasserstein", "n_critic": 5, "lr_g": 1e-4, "lr_d": 1e-4,
+                "betas": [0.5, 0.9], "gradient_penalty": 10.0},
+    "cvae": {**RUN, **NET, "latent": 32, "arch": "transpose", "lr": 1e-3, "beta": 1.0},
+    "classic": {"shuffle": True, "subsample": 0.7, "shift": 3, "quality_jitter": 2,
+                "reverse_complement": 0.5, "noise": 0.1, "mixup": 0.4, "crossovers": 1},
+}
+GENERATORS = tuple(DEFAULTS)
+# keys that change how long a run lasts or what it logs, not what it learns:
+# a checkpoint made under other values of these is still resumed
+NOT_LEARNING = ("steps", "checkpoint_every", "history_every", "log_every")
+
+
+def resolve(generator, settings=None):
+    """Defaults of ``generator`` updated with ``settings``; unknown keys are an error."""
+    if generator not in DEFAULTS:
+        raise ValueError(f"unknown generator {generator!r}; use one of {', '.join(GENERATORS)}")
+    out = copy.deepcopy(DEFAULTS[generator])
+    unknown = sorted(set(settings or {}) - set(out))
+    if unknown:
+        raise ValueError(f"unknown settings for generator {generator}: {', '.join(unknown)}; "
+                         f"known: {', '.join(sorted(out))}")
+    out.update(copy.deepcopy(dict(settings or {})))
+    return out

@@ -1,0 +1,265 @@
+"""Train a generator on real items and draw synthetic items from it.
+
+``train`` writes, under ``out_dir``:
+
+- ``model.pt``: what ``sample`` needs (sampling networks, layout, settings,
+  classes); for ``classic`` the real items themselves;
+- ``history.tsv``: losses per step (every ``history_every`` steps);
+- ``checkpoint.pt``: every ``checkpoint_every`` steps, all networks,
+  optimisers, the gradient scaler, every random state and the history so far.
+  A re-run finding a checkpoint of the same data, seed and learning settings
+  resumes from it and ends with the weights an uninterrupted run gets.
+
+Every file is written to a ``.partial`` name and renamed, so a killed job
+leaves either the old file or the new one. Files are read back with
+``torch.load(weights_only=True)``.
+"""
+
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import classic
+from .device import Precision, pick_device, rng_state, seeded, set_rng_state, set_threads
+from .gan import GAN
+from .layouts import layout_from_state, make_layout
+from .settings import NOT_LEARNING, resolve
+from .vae import CVAE
+
+log = logging.getLogger(__name__)
+FAMILIES = {"genegan": GAN, "dcgan": GAN, "wgan_gp": GAN, "cvae": CVAE}
+FORMAT = 1
+SAMPLE_CHUNK = 128
+CACHE_BYTES = 2 ** 30
+
+
+@dataclass
+class TrainResult:
+    model: str
+    history: str
+    checkpoint: str | None
+    steps: int  # steps done, in all runs
+    resumed_from: int  # step of the checkpoint this run started from (0: from scratch)
+    completed: bool  # False when stopped by ``stop_after``
+    seconds: float  # this run only
+    device: str
+    settings: dict
+
+
+def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, out_dir=".",
+          threads=1, device=None, channels=None, stop_after=None):
+    """Fit ``generator`` to items ``X_real`` (numpy, encoded) of ``layout``.
+
+    ``cond``: one condition per item (SV type, class) or None; ``channels``:
+    channel names of image items (pileups need them); ``stop_after``: stop
+    after this step without saving anything more, as a killed job would
+    (for tests of resuming).
+    """
+    t0 = time.time()
+    s = resolve(generator, settings)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {name: out / f"{name}.{ext}" for name, ext in
+             (("model", "pt"), ("history", "tsv"), ("checkpoint", "pt"))}
+    X = np.asarray(X_real)
+    if len(X) == 0:
+        raise ValueError(f"no items to train generator {generator} on")
+    lay = make_layout(layout, X, channels, image_size=s.get("image_size"))
+    problems = lay.problems(X)
+    if problems:
+        log.warning("the real items break rules that synthetic items will keep: %s", "; ".join(problems))
+    cond_values, cond_idx = _classes(cond, len(X))
+    n_cond = len(cond_values or ())
+    set_threads(threads)
+    model = {"format": FORMAT, "generator": generator, "settings": s, "layout": lay.state(),
+             "cond_values": cond_values, "cond_counts": np.bincount(cond_idx, minlength=max(n_cond, 1)).tolist()}
+
+    if generator == "classic":
+        model.update(pool=torch.from_numpy(np.ascontiguousarray(X)), pool_cond=torch.from_numpy(cond_idx))
+        _save(model, paths["model"])
+        _write_history(paths["history"], ["step"], [])
+        return TrainResult(str(paths["model"]), str(paths["history"]), None, 0, 0, True,
+                           time.time() - t0, "cpu", s)
+
+    dev = pick_device(device)
+    g = seeded(seed)
+    family = FAMILIES[generator](lay, s, n_cond, Precision(dev))
+    fingerprint = _fingerprint(generator, s, seed, lay, X, cond_idx)
+    step0, columns, rows = _resume(paths["checkpoint"], fingerprint, family, g, s["steps"])
+    items = _network_items(X, lay, dev)
+    onehot = F.one_hot(torch.from_numpy(cond_idx), max(n_cond, 1)).float()[:, :n_cond]
+
+    def batch():
+        idx = torch.randint(len(X), (s["batch_size"],), generator=g)
+        return items(idx.to(dev)), onehot[idx].to(dev)
+
+    log.info("%s: training on %d items of shape %s (network shape %s) on %s, %d threads, from step %d of %d",
+             generator, len(X), X.shape[1:], lay.net_shape, dev, torch.get_num_threads(), step0, s["steps"])
+    for net in family.nets.values():
+        net.train()
+    t_run, step = time.time(), step0
+    for step in range(step0 + 1, s["steps"] + 1):
+        losses = family.train_step(batch, g, step)
+        columns = columns or ["step"] + list(losses)
+        if step % s["history_every"] == 0:
+            rows.append([step] + list(losses.values()))
+        if step % s["log_every"] == 0 or step == s["steps"]:
+            _progress(generator, step, step0, s["steps"], t_run, losses)
+        if stop_after is not None and step >= stop_after and step < s["steps"]:
+            return TrainResult(str(paths["model"]), str(paths["history"]), str(paths["checkpoint"]),
+                               step, step0, False, time.time() - t0, str(dev), s)
+        if step % s["checkpoint_every"] == 0 or step == s["steps"]:
+            _save(_checkpoint(family, g, step, fingerprint, columns, rows), paths["checkpoint"])
+            _write_history(paths["history"], columns, rows)
+    _write_history(paths["history"], columns or ["step"], rows)
+    model["nets"] = family.export()
+    model["steps"] = step
+    _save(model, paths["model"])
+    return TrainResult(str(paths["model"]), str(paths["history"]), str(paths["checkpoint"]),
+                       step, step0, True, time.time() - t0, str(dev), s)
+
+
+def sample(model_path, n, cond=None, seed=0, device=None, threads=None, return_cond=False):
+    """``n`` synthetic items (valid encodings, the training items' dtype) from ``model.pt``.
+
+    ``cond``: one value or one per item, among the training conditions; None
+    draws conditions at their training frequencies. With ``return_cond`` the
+    conditions of the items come back too.
+    """
+    m = torch.load(model_path, map_location="cpu", weights_only=True)
+    lay = layout_from_state(m["layout"])
+    set_threads(threads)
+    g = seeded(seed)
+    values = m["cond_values"]
+    idx = _want(values, m["cond_counts"], n, cond, g, model_path)
+    n_cond = len(values or ())
+    if m["generator"] == "classic":
+        X = classic.draw(m["pool"].numpy(), m["pool_cond"].numpy(), lay, m["settings"], idx,
+                         np.random.default_rng(seed))
+    else:
+        dev = pick_device(device)
+        family = FAMILIES[m["generator"]](lay, m["settings"], n_cond, Precision(dev), train=False)
+        for name, state in m["nets"].items():
+            family.nets[name].load_state_dict(state)
+            family.nets[name].eval()
+        onehot = F.one_hot(torch.from_numpy(idx), max(n_cond, 1)).float()[:, :n_cond]
+        parts = [np.empty((0,) + lay.item_shape, dtype=lay.dtype)]
+        with torch.no_grad():
+            for i in range(0, n, SAMPLE_CHUNK):
+                Z = family.generate(onehot[i:i + SAMPLE_CHUNK].to(dev), g)
+                parts.append(lay.from_float(Z, g))
+        X = np.concatenate(parts)
+    if not return_cond:
+        return X
+    return X, (np.array([values[i] for i in idx]) if values is not None else np.full(n, None))
+
+
+def _network_items(X, lay, dev):
+    """A function from item indices to network-space items: a lookup in all
+    items converted once when they fit in CACHE_BYTES, else a conversion per batch."""
+    Xt = torch.from_numpy(np.ascontiguousarray(X)).to(dev)
+    if len(X) * np.prod(lay.net_shape) * 4 > CACHE_BYTES:
+        return lambda idx: lay.to_float(Xt[idx])
+    cache = torch.cat([lay.to_float(Xt[i:i + SAMPLE_CHUNK]) for i in range(0, len(X), SAMPLE_CHUNK)])
+    return lambda idx: cache[idx]
+
+
+def _classes(cond, n):
+    """Condition values (sorted, plain Python) and each item's index among them."""
+    if cond is None:
+        return None, np.zeros(n, dtype=np.int64)
+    cond = np.asarray(cond)
+    if cond.shape != (n,):
+        raise ValueError(f"cond has shape {cond.shape}; give one condition per item ({n})")
+    values, idx = np.unique(cond, return_inverse=True)
+    return values.tolist(), idx.astype(np.int64)
+
+
+def _want(values, counts, n, cond, g, model_path):
+    if values is None:
+        if cond is not None:
+            raise ValueError(f"{model_path} was trained without conditions; sample with cond=None")
+        return np.zeros(n, dtype=np.int64)
+    if cond is None:
+        return torch.multinomial(torch.tensor(counts, dtype=torch.float64), n, replacement=True,
+                                 generator=g).numpy()
+    wanted = np.broadcast_to(np.asarray(cond), (n,))
+    lookup = {v: i for i, v in enumerate(values)}
+    unknown = sorted({str(v) for v in wanted.tolist() if v not in lookup})
+    if unknown:
+        raise ValueError(f"{model_path} knows conditions {values}, not {', '.join(unknown)}")
+    return np.array([lookup[v] for v in wanted.tolist()], dtype=np.int64)
+
+
+def _fingerprint(generator, s, seed, lay, X, cond_idx):
+    h = hashlib.sha256()
+    learning = {k: v for k, v in s.items() if k not in NOT_LEARNING}
+    h.update(json.dumps([FORMAT, generator, learning, int(seed), lay.name, str(lay.net_shape),
+                         str(X.shape), str(X.dtype)], sort_keys=True).encode())
+    h.update(np.ascontiguousarray(X).view(np.uint8).data)
+    h.update(cond_idx.tobytes())
+    return h.hexdigest()
+
+
+def _checkpoint(family, g, step, fingerprint, columns, rows):
+    return {"format": FORMAT, "fingerprint": fingerprint, "step": step,
+            "nets": {k: v.state_dict() for k, v in family.nets.items()},
+            "optimizers": {k: v.state_dict() for k, v in family.optimizers.items()},
+            "scaler": family.precision.scaler.state_dict(), "rng": rng_state(g),
+            "history": {"columns": list(columns or []), "rows": [list(r) for r in rows]}}
+
+
+def _resume(path, fingerprint, family, g, steps):
+    """Restore ``family`` and ``g`` from the checkpoint at ``path`` if it fits; -> step, columns, rows."""
+    if not path.exists():
+        return 0, [], []
+    try:
+        ck = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # a truncated or foreign file: start over rather than fail
+        log.warning("%s: cannot be read (%s); starting from step 0", path, e)
+        return 0, [], []
+    if ck.get("fingerprint") != fingerprint:
+        log.warning("%s: made for other data, seed or settings; starting from step 0", path)
+        return 0, [], []
+    if ck["step"] > steps:
+        log.warning("%s: at step %d, beyond steps=%d; starting from step 0", path, ck["step"], steps)
+        return 0, [], []
+    for k, net in family.nets.items():
+        net.load_state_dict(ck["nets"][k])
+    for k, opt in family.optimizers.items():
+        opt.load_state_dict(ck["optimizers"][k])
+    family.precision.scaler.load_state_dict(ck["scaler"])
+    set_rng_state(g, ck["rng"])
+    log.info("%s: resuming from step %d", path, ck["step"])
+    return ck["step"], ck["history"]["columns"], ck["history"]["rows"]
+
+
+def _save(obj, path):
+    tmp = f"{path}.partial"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def _write_history(path, columns, rows):
+    tmp = f"{path}.partial"
+    with open(tmp, "w") as f:
+        f.write("\t".join(columns) + "\n")
+        for r in rows:
+            f.write("\t".join([str(int(r[0]))] + [f"{v:.6g}" for v in r[1:]]) + "\n")
+    os.replace(tmp, path)
+
+
+def _progress(generator, step, step0, steps, t_run, losses):
+    rate = (step - step0) / max(time.time() - t_run, 1e-9)
+    eta = int((steps - step) / rate)
+    loss_text = ", ".join(f"{k} {v:.4g}" for k, v in losses.items())
+    log.info("%s: step %d/%d (%.0f%%), %.2f steps/s, ETA %dm%02ds, %s",
+             generator, step, steps, 100 * step / steps, rate, eta // 60, eta % 60, loss_text)
