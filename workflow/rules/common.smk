@@ -19,8 +19,12 @@ def _check_datasets():
 _check_datasets()
 
 
+GENERATORS = config["generate"]["generators"]
+
+
 wildcard_constraints:
     dataset="|".join(re.escape(d) for d in DATASETS),
+    generator="|".join(re.escape(g) for g in GENERATORS) or "(?!)",
 
 
 def datasets_of_kind(kind):
@@ -37,6 +41,7 @@ def get_final_outputs():
             f"results/{name}/split_counts.tsv",
             f"results/{name}/qc/pileups.png",
         ]
+        out += [f"results/{name}/synthetic/{g}.npz" for g in GENERATORS]
     return out
 
 
@@ -76,3 +81,8 @@ def get_encode_sv_input(wildcards):
 def get_encode_settings(wildcards):
     """encode.<kind> from config: the settings of this dataset's encoder."""
     return config["encode"][DATASETS[wildcards.dataset]["kind"]]
+
+
+def get_generator_settings(wildcards):
+    """generate.settings.<generator>: overrides of the generator's defaults."""
+    return config["generate"]["settings"].get(wildcards.generator, {})

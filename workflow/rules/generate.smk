@@ -1,0 +1,46 @@
+# Generators: learn the rare class of the train split, then draw synthetic items.
+
+
+rule train_generator:
+    input:
+        encoded="results/{dataset}/encoded.npz",
+        samples="results/{dataset}/samples.tsv",
+        split="results/{dataset}/split.npz",
+    output:
+        model="results/{dataset}/generators/{generator}/model.pt",
+        history="results/{dataset}/generators/{generator}/history.tsv",
+    params:
+        settings=get_generator_settings,
+        condition=config["generate"]["condition"],
+        seed=config["seed"],
+    log:
+        "results/logs/train_generator/{dataset}.{generator}.log",
+    benchmark:
+        "results/benchmarks/train_generator/{dataset}.{generator}.tsv"
+    threads: 2
+    resources:
+        gpu=1,
+        mem_mb=4000,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../../scripts/train_generator.py"
+
+
+rule sample_synthetic:
+    input:
+        encoded="results/{dataset}/encoded.npz",
+        split="results/{dataset}/split.npz",
+        model="results/{dataset}/generators/{generator}/model.pt",
+    output:
+        synthetic="results/{dataset}/synthetic/{generator}.npz",
+    params:
+        balance=config["generate"]["balance"],
+        seed=config["seed"],
+    log:
+        "results/logs/sample_synthetic/{dataset}.{generator}.log",
+    threads: 2
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../../scripts/sample_synthetic.py"
