@@ -78,7 +78,10 @@ class GAN:
         D.requires_grad_(False)
         with P.autocast():
             d_fake = D(fake, c).float()
-        loss_g = -d_fake.mean() if wasserstein else F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
+        if wasserstein:
+            loss_g = -d_fake.mean()
+        else:
+            loss_g = F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
         P.backward_step(loss_g, self.optimizers["generator"])
         if s["ema"]:
             self.update_ema(min(s["ema"], (1 + step) / (10 + step)))

@@ -178,4 +178,5 @@ def generator_net(net_shape, n_cond, s, arch=None):
 
 
 def critic_net(net_shape, n_cond, s, out_dim=1, spectral=False, batchnorm=False, mb_std=False):
-    return Critic(net_shape, n_cond, s["width"], s["hidden"], s["blocks"], out_dim, spectral, batchnorm, mb_std)
+    return Critic(net_shape, n_cond, s["width"], s["hidden"], s["blocks"], out_dim, spectral, batchnorm,
+                  mb_std)

@@ -21,6 +21,7 @@ from ..encode import channels as ch
 QUALITIES = ("base_quality", "mapping_quality")
 PER_READ = ("strand", "mapping_quality", "pair")
 CATEGORICAL = {ch.CHANNELS[i]: codes for i, codes in ch.CATEGORICAL.items()}
+DELETION = ch.BASE_CODES.index("deletion")
 
 
 def is_pileup(names):
@@ -50,10 +51,13 @@ class Pileup:
         ``parts[c]`` is channel c as (k, N, H, W) shares of its k codes, or
         (1, N, H, W) values in [0, 1]. A cell holds a read when the share of
         ``none`` is below one half; the longest run of such cells per row and
-        window is the read. Per-cell codes (base, clip) are drawn per cell,
-        per-read ones (strand, pair; mapping quality: the mean) once per read
-        from the read's mean shares; without ``generator`` the most likely
-        code is taken instead of a draw.
+        window is the read. Strand and pair are drawn once per read from the
+        read's mean shares (mapping quality: the read's mean). Mismatching
+        bases are drawn per cell (sequencing errors are independent); a
+        deletion or a clip spans cells, so one uniform per read decides them
+        (cells whose share exceeds it), which gives whole deletion and clip
+        stretches in the right share of reads rather than scattered cells.
+        Without ``generator`` the most likely code is taken instead of a draw.
         """
         N, H, W = parts[self.base].shape[1:]
         w = W // self.windows
@@ -68,18 +72,26 @@ class Pileup:
         out = np.zeros((len(parts), L, w), np.uint8)
         for c, (name, p) in enumerate(zip(self.names, lines)):
             codes = CATEGORICAL.get(name)
-            if name == "base":
-                value = ch.encode_categorical(codes, choose(p[1:], uniform(L, w)) + 1)
+            if name == "base":  # a deletion spans cells: decided with one uniform per read
+                code = choose(p[1:DELETION], uniform(L, w)) + 1
+                share = p[DELETION] / np.maximum(p[1:].sum(0), 1e-12)
+                u = uniform(L)
+                deleted = share > (0.5 if u is None else u[:, None])
+                value = ch.encode_categorical(codes, np.where(deleted, DELETION, code))
+            elif name == "clip":  # clips span cells too
+                u = uniform(L)
+                u = None if u is None else np.broadcast_to(u[:, None], (L, w))
+                value = ch.encode_categorical(codes, choose(p, u))
             elif name in PER_READ and codes:  # one code per read; every read has a strand
                 first = int(name == "strand")
                 mean = (p[first:] * keep).sum(-1) / n_cells
                 value = ch.encode_categorical(codes, choose(mean, uniform(L)) + first)[:, None]
-            elif codes:
-                value = ch.encode_categorical(codes, choose(p, uniform(L, w)))
             else:
                 v = p[0] if name not in PER_READ else ((p[0] * keep).sum(-1) / n_cells)[:, None]
                 value = np.clip(np.rint(v * 255), 0, 255)
-                value = ch.scale_quality(ch.unscale_quality(value)) if name in QUALITIES else value.astype(np.uint8)
+                if name in QUALITIES:
+                    value = ch.scale_quality(ch.unscale_quality(value))
+                value = value.astype(np.uint8)
             out[c] = value * keep
         X = out.reshape(len(parts), N, H, W).transpose(1, 0, 2, 3)
         return self.pack(X)

@@ -80,7 +80,8 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
     n_cond = len(cond_values or ())
     set_threads(threads)
     model = {"format": FORMAT, "generator": generator, "settings": s, "layout": lay.state(),
-             "cond_values": cond_values, "cond_counts": np.bincount(cond_idx, minlength=max(n_cond, 1)).tolist()}
+             "cond_values": cond_values,
+             "cond_counts": np.bincount(cond_idx, minlength=max(n_cond, 1)).tolist()}
 
     if generator == "classic":
         model.update(pool=torch.from_numpy(np.ascontiguousarray(X)), pool_cond=torch.from_numpy(cond_idx))

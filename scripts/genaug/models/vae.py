@@ -33,7 +33,8 @@ class CVAE:
         self.sampling = tuple(self.nets)
         self.optimizers = {}
         if train:
-            self.nets["encoder"] = critic_net(layout.net_shape, n_cond, s, out_dim=2 * s["latent"]).to(self.device)
+            encoder = critic_net(layout.net_shape, n_cond, s, out_dim=2 * s["latent"])
+            self.nets["encoder"] = encoder.to(self.device)
             params = [p for net in self.nets.values() for p in net.parameters()]
             self.optimizers = {"vae": torch.optim.Adam(params, lr=s["lr"])}
 
