@@ -78,3 +78,42 @@ def test_editing_one_generators_settings_reruns_only_it(gen_run, tmp_path):
     assert p.returncode == 0, p.out
     assert planned_jobs(p.out) == {"train_generator": 1, "sample_synthetic": 1, "all": 1}
     assert "generators/cvae/model.pt" in p.out and "generators/genegan/model.pt" not in p.out
+
+
+def test_killed_training_resumes_from_its_checkpoint(gen_run, tmp_path):
+    """SIGKILL Snakemake while train_generator runs; the re-run picks up the checkpoint."""
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from test_workflow import SNAKEFILE
+
+    d = tmp_path / "copy"
+    shutil.copytree(gen_run, d, symlinks=True)
+    edit_config(d, ["generate", "settings"], "cvae",
+                {"steps": 400, "checkpoint_every": 10, "image_size": [8, 32]})
+    checkpoint = d / f"results/{DS}/generators/cvae/checkpoint.pt"
+    checkpoint.unlink()
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "--directory", str(d), "--cores", "2",
+           f"results/{DS}/generators/cvae/model.pt"]
+    p = subprocess.Popen(cmd, cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not checkpoint.exists() and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert checkpoint.exists() and p.poll() is None, "training ended before a checkpoint could be killed"
+    finally:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+    assert not (d / f"results/{DS}/generators/cvae/model.pt").exists() or \
+        (d / f"results/{DS}/generators/cvae/model.pt").stat().st_mtime < checkpoint.stat().st_mtime
+    assert snakemake(d, "--unlock").returncode == 0  # what a user does after a kill
+    again = snakemake(d, f"results/{DS}/generators/cvae/model.pt")
+    assert again.returncode == 0, again.out
+    log = (d / f"results/logs/train_generator/{DS}.cvae.log").read_text()
+    resumed = [int(x) for x in __import__("re").findall(r"resumed from step (\d+)", log)]
+    assert resumed and resumed[-1] > 0 and resumed[-1] % 10 == 0, log[-2000:]
+    assert "trained 400 steps" in log

@@ -27,10 +27,6 @@ wildcard_constraints:
     generator="|".join(re.escape(g) for g in GENERATORS) or "(?!)",
 
 
-def datasets_of_kind(kind):
-    return [name for name, ds in DATASETS.items() if ds["kind"] == kind]
-
-
 def get_final_outputs():
     out = []
     for name in DATASETS:
