@@ -224,6 +224,8 @@ truth.vcf.gz and calls.vcf.gz.
 - $(python3 --version); pysam $(python3 -c 'import pysam; print(pysam.__version__)'); numpy $(python3 -c 'import numpy; print(numpy.__version__)')
 - vt-examples $VT_VERSION (Debian); generated on $(. /etc/os-release && echo "$PRETTY_NAME")
 - runtime: ${elapsed} s (seed $SEED, COV ${COV})
+
+\`expected_qc_pileups.png\` is the QC figure \`snakemake --cores 2\` makes from these files (seed 1): compare yours with it.
 EOF
 } > README.md
 
