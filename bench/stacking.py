@@ -27,9 +27,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 import numpy as np  # noqa: E402
 
 from genaug import tensors  # noqa: E402
-from genaug.encode import checks  # noqa: E402
-from genaug.encode.pileup import breakpoint_windows  # noqa: E402
-from genaug.encode.sv import SvSettings, candidate_loci, estimate_insert_range, stack_to_writer  # noqa: E402
+from genaug.encode.sv import SvSettings, plan_sv, stack_to_writer  # noqa: E402
 
 DEMO = REPO / "resources" / "demo" / "sv"
 
@@ -45,14 +43,9 @@ def main():
     args = ap.parse_args()
 
     settings = SvSettings(negatives_per_positive=args.negatives_per_positive)
-    bam = checks.open_alignments(args.bam, args.reference)
-    fasta = checks.open_reference(args.reference)
-    contigs = checks.shared_contigs(bam, fasta, args.bam, args.reference)
-    items = candidate_loci(args.truth, None, contigs, settings, seed=1, fasta=fasta)
-    stack = settings.stack_settings(estimate_insert_range(bam, settings, args.bam))
-    tid_names = list(contigs)
-    tid = items.contig.map(tid_names.index).to_numpy(np.int64)
-    left, right = breakpoint_windows(items.start.to_numpy(), items.end.to_numpy(), settings.window)
+    plan = plan_sv(args.bam, args.reference, args.truth, settings=settings, seed=1)
+    items, stack, tid_names = plan.items, plan.stack, plan.tid_names
+    tid, left, right = plan.item_tid, plan.left, plan.right
 
     with tempfile.TemporaryDirectory() as tmp:
         bed = os.path.join(tmp, "windows.bed")

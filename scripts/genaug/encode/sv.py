@@ -194,9 +194,21 @@ def stack_to_writer(writer, bam_path, reference, tid_names, item_tid, left, righ
     return depth
 
 
-def encode_sv(bam_path, reference, truth, out_npz, out_tsv, candidates=None,
-              settings=SvSettings(), seed=1, threads=1):
-    """Encode a BAM/CRAM at truth and candidate loci into the tensor contract."""
+@dataclass
+class SvPlan:
+    """Everything stacking needs, decided before any read is stacked."""
+
+    items: pd.DataFrame        # one row per item (samples.tsv without depths)
+    tid_names: list            # contigs shared by BAM and reference, BAM order
+    item_tid: np.ndarray       # index into tid_names per item
+    left: np.ndarray           # 0-based start of each item's left window
+    right: np.ndarray          # and of its right window
+    stack: StackSettings       # with the library's insert-size range
+
+
+def plan_sv(bam_path, reference, truth, candidates=None, settings=SvSettings(), seed=1):
+    """Check every input, build the candidate loci and their groups, estimate the
+    insert-size range: the fast part of encoding, where bad input is caught."""
     for p in (truth, candidates):
         if p:
             checks.check_vcf_index(p)
@@ -214,13 +226,19 @@ def encode_sv(bam_path, reference, truth, out_npz, out_tsv, candidates=None,
     log.info("%d items: %d variant, %d non-variant (%d sampled, %d from the caller); %d groups",
              len(items), (items.label == CLASSES[1]).sum(), (items.label == CLASSES[0]).sum(),
              (items.source == "sampled").sum(), (items.source == "caller").sum(), items.group.nunique())
+    return SvPlan(items, tid_names, item_tid, left, right, settings.stack_settings(insert_range))
 
-    stack_settings = settings.stack_settings(insert_range)
+
+def encode_sv(bam_path, reference, truth, out_npz, out_tsv, candidates=None,
+              settings=SvSettings(), seed=1, threads=1):
+    """Encode a BAM/CRAM at truth and candidate loci into the tensor contract."""
+    plan = plan_sv(bam_path, reference, truth, candidates, settings, seed)
+    items = plan.items
     tmp_tsv = str(out_tsv) + ".partial"
     try:
-        with tensors.EncodedWriter(out_npz, stack_settings.item_shape, len(items)) as writer:
-            depth = stack_to_writer(writer, str(bam_path), str(reference), tid_names, item_tid, left, right,
-                                    stack_settings, threads, settings.chunk_items)
+        with tensors.EncodedWriter(out_npz, plan.stack.item_shape, len(items)) as writer:
+            depth = stack_to_writer(writer, str(bam_path), str(reference), plan.tid_names, plan.item_tid,
+                                    plan.left, plan.right, plan.stack, threads, settings.chunk_items)
             items["depth_left"], items["depth_right"] = depth[:, 0], depth[:, 1]
             items.to_csv(tmp_tsv, sep="\t", index=False)
             y = (items.label == CLASSES[1]).to_numpy(np.int64)
