@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from .tensors import save_arrays
+from .tensors import contract_arrays, save_arrays
 
 
 def rare_class(y_train):
@@ -44,12 +44,9 @@ def save_synthetic(path, X, label, classes, layout, generator, condition=None, c
     ``condition`` (per item; '' when unconditional). Every item is in group
     ``synthetic:{generator}``, never a real group."""
     n = len(X)
-    arrays = {"X": X, "y": np.full(n, int(label), np.int64),
-              "groups": np.full(n, f"synthetic:{generator}"),
-              "classes": np.asarray(classes, dtype=str), "layout": np.asarray(layout, dtype=str),
+    condition = [None] * n if condition is None else condition
+    arrays = {"X": X, **contract_arrays(np.full(n, int(label)), np.full(n, f"synthetic:{generator}"),
+                                        classes, layout, channels),
               "generator": np.asarray(generator, dtype=str),
-              "condition": np.asarray(["" if c is None else str(c) for c in
-                                       (condition if condition is not None else [None] * n)], dtype=str)}
-    if channels is not None:
-        arrays["channels"] = np.asarray(channels, dtype=str)
+              "condition": np.array(["" if c is None else str(c) for c in condition], dtype=str)}
     save_arrays(path, arrays)

@@ -38,6 +38,21 @@ def _member_info(name):
     return info
 
 
+def contract_arrays(y, groups, classes, layout, channels=None):
+    """The contract's arrays besides X, with their dtypes."""
+    arrays = {"y": np.asarray(y, dtype=np.int64), "groups": np.asarray(groups, dtype=str),
+              "classes": np.asarray(classes, dtype=str), "layout": np.asarray(layout, dtype=str)}
+    if channels is not None:
+        arrays["channels"] = np.asarray(channels, dtype=str)
+    return arrays
+
+
+def _write_members(zf, arrays):
+    for name, arr in arrays.items():
+        with zf.open(_member_info(f"{name}.npy"), "w", force_zip64=True) as f:
+            npformat.write_array(f, np.asarray(arr), allow_pickle=False)
+
+
 class EncodedWriter:
     """Write ``encoded.npz`` with ``X`` streamed in chunks of items.
 
@@ -72,13 +87,7 @@ class EncodedWriter:
         if self.written != self.n_items:
             raise ValueError(f"{self.written} items written, {self.n_items} declared")
         self._member.close()
-        extras = {"y": np.asarray(y, dtype=np.int64), "groups": np.asarray(groups, dtype=str),
-                  "classes": np.asarray(classes, dtype=str), "layout": np.asarray(layout, dtype=str)}
-        if channels is not None:
-            extras["channels"] = np.asarray(channels, dtype=str)
-        for name, arr in extras.items():
-            with self._zip.open(_member_info(f"{name}.npy"), "w", force_zip64=True) as f:
-                npformat.write_array(f, arr, allow_pickle=False)
+        _write_members(self._zip, contract_arrays(y, groups, classes, layout, channels))
         self._zip.close()
         os.replace(self.tmp, self.path)
 
@@ -106,9 +115,7 @@ def save_arrays(path, arrays):
     tmp = path + ".partial"
     try:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
-            for name, arr in arrays.items():
-                with zf.open(_member_info(f"{name}.npy"), "w", force_zip64=True) as f:
-                    npformat.write_array(f, np.asarray(arr), allow_pickle=False)
+            _write_members(zf, arrays)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
