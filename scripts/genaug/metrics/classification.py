@@ -1,0 +1,346 @@
+"""Binary and multiclass classification metrics, and a paired bootstrap.
+
+Labels are 0/1 (1 = positive, the rare class); scores are any real numbers,
+higher meaning more likely positive. A prediction is positive when
+``score >= threshold``. Results are plain Python floats / ints / lists so
+they go straight into JSON (``nan`` is written as ``NaN`` by ``json.dump``).
+
+Conventions where a ratio has an empty denominator (documented once, used
+everywhere here): precision with no predicted positive is 0.0, recall with no
+positive item is 0.0, F1 is 0.0 when precision + recall is 0. AUROC and AUPRC
+are ``nan`` when one class is absent.
+
+AUPRC is step-wise average precision, the definition of scikit-learn's
+``average_precision_score``: with thresholds at the distinct scores taken from
+the highest down, AP = sum_k (R_k - R_{k-1}) * P_k, R_0 = 0. Items with tied
+scores enter together (no interpolation).
+"""
+
+import numpy as np
+
+BOOTSTRAP_METRICS = ("f1", "precision", "recall", "auroc", "auprc")
+
+
+def _labels(y_true):
+    y = np.asarray(y_true).ravel()
+    if y.size and not np.isin(y, (0, 1)).all():
+        bad = np.unique(y[~np.isin(y, (0, 1))])[:3]
+        raise ValueError(f"labels must be 0/1; found {bad.tolist()}")
+    return y.astype(np.int64)
+
+
+def _scores(score, n):
+    s = np.asarray(score, dtype=np.float64).ravel()
+    if s.size != n:
+        raise ValueError(f"{s.size} scores for {n} labels; give one score per item")
+    if np.isnan(s).any():
+        raise ValueError(f"{int(np.isnan(s).sum())} scores are NaN")
+    return s
+
+
+def _ratio(num, den):
+    """num / den, 0.0 where den == 0 (works on scalars and arrays)."""
+    num = np.asarray(num, dtype=np.float64)
+    den = np.asarray(den, dtype=np.float64)
+    out = np.zeros(np.broadcast(num, den).shape)
+    np.divide(num, den, out=out, where=den != 0)
+    return out
+
+
+def average_ranks(x):
+    """1-based ranks of ``x`` with tied values given the mean of their ranks."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    order = np.argsort(x, kind="mergesort")
+    xs = x[order]
+    starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])
+    ends = np.r_[starts[1:], xs.size]  # exclusive
+    mean_rank = (starts + 1 + ends) / 2.0  # mean of ranks starts+1 .. ends
+    ranks = np.empty(x.size)
+    ranks[order] = np.repeat(mean_rank, ends - starts)
+    return ranks
+
+
+def confusion(y_true, y_pred):
+    """2x2 int array [[tn, fp], [fn, tp]] for 0/1 labels and 0/1 predictions."""
+    y = _labels(y_true)
+    p = _labels(y_pred)
+    if p.size != y.size:
+        raise ValueError(f"{p.size} predictions for {y.size} labels")
+    tp = int(np.sum((y == 1) & (p == 1)))
+    fp = int(np.sum((y == 0) & (p == 1)))
+    fn = int(np.sum((y == 1) & (p == 0)))
+    tn = int(np.sum((y == 0) & (p == 0)))
+    return np.array([[tn, fp], [fn, tp]], dtype=np.int64)
+
+
+def roc_auc(y_true, score):
+    """Area under the ROC curve: P(score of a positive > score of a negative),
+    ties counting 1/2 (Mann–Whitney U / (n_pos * n_neg), average ranks).
+    ``nan`` when one class is absent."""
+    y = _labels(y_true)
+    s = _scores(score, y.size)
+    n_pos = int(y.sum())
+    n_neg = y.size - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = average_ranks(s)
+    u = ranks[y == 1].sum() - n_pos * (n_pos + 1) / 2.0
+    return float(u / (n_pos * n_neg))
+
+
+def _counts_by_threshold(y, s):
+    """Distinct scores from high to low, and cumulative tp, fp at each
+    (predicting positive for score >= that threshold)."""
+    order = np.argsort(-s, kind="mergesort")
+    ss = s[order]
+    ys = y[order]
+    last = np.r_[ss[1:] != ss[:-1], True]  # last item of each tie block
+    tp = np.cumsum(ys)[last]
+    fp = np.cumsum(1 - ys)[last]
+    return ss[last], tp, fp
+
+
+def average_precision(y_true, score):
+    """Step-wise average precision (AUPRC), as scikit-learn's
+    ``average_precision_score``: sum over the distinct-score thresholds (high
+    to low) of (recall gain) x (precision at that threshold). ``nan`` when
+    there is no positive item (or no item)."""
+    y = _labels(y_true)
+    s = _scores(score, y.size)
+    n_pos = int(y.sum())
+    if n_pos == 0:
+        return float("nan")
+    _, tp, fp = _counts_by_threshold(y, s)
+    precision = tp / (tp + fp)
+    gain = np.diff(np.r_[0, tp]) / n_pos
+    return float(np.sum(gain * precision))
+
+
+def pr_curve(y_true, score):
+    """Precision–recall curve for plotting, in scikit-learn's layout:
+    ``thresholds`` are the distinct scores, increasing; ``precision[i]`` and
+    ``recall[i]`` belong to predicting positive for score >= thresholds[i];
+    a final point (precision 1, recall 0) with no threshold closes the curve,
+    so precision and recall have one more element than thresholds. Recall is
+    0 everywhere when there is no positive. No point is dropped."""
+    y = _labels(y_true)
+    s = _scores(score, y.size)
+    thr, tp, fp = _counts_by_threshold(y, s)
+    n_pos = int(y.sum())
+    precision = _ratio(tp, tp + fp)
+    recall = _ratio(tp, n_pos) if n_pos else np.zeros(tp.size)
+    return np.r_[precision[::-1], 1.0], np.r_[recall[::-1], 0.0], thr[::-1].copy()
+
+
+def roc_curve(y_true, score):
+    """ROC curve for plotting, in scikit-learn's layout: ``thresholds`` are
+    ``inf`` then the distinct scores, decreasing; ``fpr[i]``, ``tpr[i]``
+    belong to predicting positive for score >= thresholds[i], so the curve
+    starts at (0, 0). No point is dropped. A rate whose class is absent is 0."""
+    y = _labels(y_true)
+    s = _scores(score, y.size)
+    thr, tp, fp = _counts_by_threshold(y, s)
+    n_pos = int(y.sum())
+    n_neg = y.size - n_pos
+    tpr = np.r_[0.0, _ratio(tp, n_pos)]
+    fpr = np.r_[0.0, _ratio(fp, n_neg)]
+    return fpr, tpr, np.r_[np.inf, thr]
+
+
+def _prf(tp, fp, fn):
+    precision = _ratio(tp, tp + fp)
+    recall = _ratio(tp, tp + fn)
+    f1 = _ratio(2 * precision * recall, precision + recall)
+    return precision, recall, f1
+
+
+def binary_metrics(y_true, score, threshold):
+    """Metrics of predicting positive for ``score >= threshold``.
+
+    Returns a JSON-able dict: precision, recall, f1 (0.0 conventions in the
+    module docstring), auroc, auprc (threshold-free; nan when one class is
+    absent), threshold, confusion [[tn, fp], [fn, tp]], n, positives (items with
+    label 1), predicted_positives.
+    """
+    y = _labels(y_true)
+    s = _scores(score, y.size)
+    pred = (s >= threshold).astype(np.int64)
+    cm = confusion(y, pred)
+    (tn, fp), (fn, tp) = cm.tolist()
+    precision, recall, f1 = _prf(tp, fp, fn)
+    return {
+        "precision": float(precision),
+        "recall": float(recall),
+        "f1": float(f1),
+        "auroc": roc_auc(y, s),
+        "auprc": average_precision(y, s),
+        "threshold": float(threshold),
+        "confusion": cm.tolist(),
+        "n": int(y.size),
+        "positives": int(tp + fn),
+        "predicted_positives": int(tp + fp),
+    }
+
+
+def pick_threshold(y_true, score):
+    """Decision threshold maximising F1 (meant for validation data).
+
+    Candidates are the distinct scores; for candidate t the prediction is
+    ``score >= t``. Returns the candidate with the highest F1, ties broken
+    toward the larger threshold (fewer predicted positives). Returns 0.5 when
+    there is no positive item (F1 is 0 for every candidate).
+    """
+    y = _labels(y_true)
+    s = _scores(score, y.size)
+    n_pos = int(y.sum())
+    if n_pos == 0:
+        return 0.5
+    thr, tp, fp = _counts_by_threshold(y, s)  # thresholds decreasing
+    f1 = 2.0 * tp / (2.0 * tp + fp + (n_pos - tp))  # exact for equal fractions
+    return float(thr[int(np.argmax(f1))])  # argmax: first = largest threshold
+
+
+def multiclass_metrics(y_true, proba):
+    """Metrics of predicting ``argmax(proba, axis=1)`` (first class on ties).
+
+    ``proba`` is (n, K); labels are ints 0..K-1. Returns accuracy, macro_f1
+    (unweighted mean of the K per-class F1), per-class lists precision,
+    recall, f1 (one-vs-rest; 0.0 conventions in the module docstring, so a
+    class absent from y_true and never predicted has F1 0 and still counts in
+    the macro mean), confusion KxK (rows true class, columns predicted),
+    predictions (list of ints) and n.
+    """
+    proba = np.asarray(proba, dtype=np.float64)
+    if proba.ndim != 2:
+        raise ValueError(f"proba must be (n, K); got shape {proba.shape}")
+    n, k = proba.shape
+    y = np.asarray(y_true).ravel().astype(np.int64)
+    if y.size != n:
+        raise ValueError(f"{y.size} labels for {n} rows of proba")
+    if n and (y.min() < 0 or y.max() >= k):
+        raise ValueError(f"labels must be in 0..{k - 1} for {k} columns of proba")
+    pred = np.argmax(proba, axis=1) if n else np.zeros(0, dtype=np.int64)
+    cm = np.zeros((k, k), dtype=np.int64)
+    np.add.at(cm, (y, pred), 1)
+    tp = np.diag(cm)
+    precision, recall, f1 = _prf(tp, cm.sum(axis=0) - tp, cm.sum(axis=1) - tp)
+    return {
+        "accuracy": float(tp.sum() / n) if n else float("nan"),
+        "macro_f1": float(f1.mean()),
+        "precision": precision.tolist(),
+        "recall": recall.tolist(),
+        "f1": f1.tolist(),
+        "confusion": cm.tolist(),
+        "predictions": pred.astype(int).tolist(),
+        "n": int(n),
+    }
+
+
+def mean_sd(values):
+    """{"mean", "sd", "n"} of the values (all of them, nan included); sd with
+    ddof=1, 0.0 for one value; mean and sd nan for no value."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    n = int(v.size)
+    if n == 0:
+        return {"mean": float("nan"), "sd": float("nan"), "n": 0}
+    return {"mean": float(v.mean()), "sd": float(v.std(ddof=1)) if n > 1 else 0.0, "n": n}
+
+
+# ---------------------------------------------------------------- bootstrap
+
+
+def _weighted_metric(metric, y, run, w):
+    """``metric`` of one run on each resample, resamples given as item counts.
+
+    ``w`` is (B, n): how many times each item is drawn in each resample, so
+    the value equals the metric on the explicitly resampled items. Returns (B,).
+    """
+    score, threshold = run
+    s = _scores(score, y.size)
+    pos = y == 1
+    if metric in ("f1", "precision", "recall"):
+        pred = s >= threshold
+        tp = w[:, pred & pos].sum(axis=1)
+        fp = w[:, pred & ~pos].sum(axis=1)
+        fn = w[:, ~pred & pos].sum(axis=1)
+        precision, recall, f1 = _prf(tp, fp, fn)
+        return {"f1": f1, "precision": precision, "recall": recall}[metric]
+    # Group items by distinct score; weights of positives / negatives per group.
+    order = np.argsort(s, kind="mergesort")
+    ss = s[order]
+    starts = np.flatnonzero(np.r_[True, ss[1:] != ss[:-1]])
+    wo = w[:, order]
+    yo = pos[order]
+    wp = np.add.reduceat(wo * yo, starts, axis=1)  # (B, G), scores increasing
+    wn = np.add.reduceat(wo * ~yo, starts, axis=1)
+    n_pos = wp.sum(axis=1)
+    n_neg = wn.sum(axis=1)
+    if metric == "auroc":
+        below = np.cumsum(wn, axis=1) - wn  # negatives strictly below each group
+        u = np.sum(wp * (below + 0.5 * wn), axis=1)
+        return _ratio(u, n_pos * n_neg)
+    # auprc: thresholds from the highest group down.
+    tp = np.cumsum(wp[:, ::-1], axis=1)
+    fp = np.cumsum(wn[:, ::-1], axis=1)
+    prec = _ratio(tp, tp + fp)
+    return _ratio(np.sum(wp[:, ::-1] * prec, axis=1), n_pos)
+
+
+def paired_bootstrap(y_true, runs_a, runs_b, metric, n_boot=1000, seed=0, level=0.95):
+    """Paired bootstrap of (mean metric over runs_a) - (mean metric over runs_b).
+
+    ``runs_a`` / ``runs_b``: lists (one per replicate seed) of
+    ``(score, threshold)`` on the same test items ``y_true``. ``metric`` is one
+    of f1, precision, recall (at each run's threshold), auroc, auprc. Each of
+    the ``n_boot`` resamples draws n item indices with replacement (numpy
+    ``default_rng(seed)``) and applies the same indices to every run of both
+    sides. For auroc / auprc, resamples holding one class only are skipped and
+    counted in ``skipped``; ``lo`` / ``hi`` / ``p_le_0`` are over the rest.
+
+    Returns {"diff": observed difference on the full test set, "lo", "hi":
+    percentile interval at ``level`` (numpy linear quantiles), "n_boot",
+    "level", "p_le_0": share of resampled differences <= 0, "skipped"}.
+    """
+    if metric not in BOOTSTRAP_METRICS:
+        raise ValueError(f"metric {metric!r} is not one of {', '.join(BOOTSTRAP_METRICS)}")
+    if not runs_a or not runs_b:
+        raise ValueError("runs_a and runs_b need at least one (score, threshold) run each")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1); got {level}")
+    y = _labels(y_true)
+    n = y.size
+
+    def diff(w):
+        a = np.mean([_weighted_metric(metric, y, r, w) for r in runs_a], axis=0)
+        b = np.mean([_weighted_metric(metric, y, r, w) for r in runs_b], axis=0)
+        return a - b
+
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n, size=(int(n_boot), n))
+    w = np.bincount((idx + n * np.arange(int(n_boot))[:, None]).ravel(),
+                    minlength=int(n_boot) * n).reshape(int(n_boot), n).astype(np.float64)
+    observed = float(diff(np.ones((1, n)))[0])
+    boots = diff(w)
+    skipped = 0
+    if metric in ("auroc", "auprc"):
+        n_pos = w[:, y == 1].sum(axis=1)
+        ok = (n_pos > 0) & (n_pos < n)
+        skipped = int((~ok).sum())
+        boots = boots[ok]
+        if not (y.any() and (~y.astype(bool)).any()):
+            observed = float("nan")
+    if boots.size:
+        alpha = (1.0 - level) / 2.0
+        lo, hi = np.quantile(boots, [alpha, 1.0 - alpha])
+        p_le_0 = float(np.mean(boots <= 0))
+    else:
+        lo = hi = p_le_0 = float("nan")
+    return {
+        "diff": observed,
+        "lo": float(lo),
+        "hi": float(hi),
+        "n_boot": int(n_boot),
+        "level": float(level),
+        "p_le_0": p_le_0,
+        "skipped": skipped,
+    }
