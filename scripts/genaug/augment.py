@@ -8,7 +8,9 @@ never reach them.
 import math
 
 import numpy as np
+import pandas as pd
 
+from .errors import InputError
 from .tensors import contract_arrays, save_arrays
 
 
@@ -21,11 +23,46 @@ def rare_class(y_train):
     return int(labels[counts == best].max())
 
 
-def generator_items(y, train_idx):
-    """Sorted indices of the train split's rare-class items, and that class."""
+TRAIN_ON = ("rare", "all")
+
+
+def generator_items(y, train_idx, train_on="rare"):
+    """Sorted indices of the items a generator learns from, and the train split's rare class.
+
+    ``train_on="rare"``: the train split's rare-class items; ``"all"``: every
+    train item (the generator is then conditioned on the class, and the rare
+    class is drawn for augmentation).
+    """
+    if train_on not in TRAIN_ON:
+        raise ValueError(f"train_on must be one of {', '.join(TRAIN_ON)}, not {train_on!r}")
     train_idx = np.asarray(train_idx, np.int64)
     rare = rare_class(np.asarray(y)[train_idx])
+    if train_on == "all":
+        return np.sort(train_idx), rare
     return np.sort(train_idx[np.asarray(y)[train_idx] == rare]), rare
+
+
+def generator_conditions(samples_tsv, column, idx):
+    """Values of ``column`` of samples.tsv for items ``idx`` (None when ``column`` is None)."""
+    if not column:
+        return None
+    samples = pd.read_csv(samples_tsv, sep="\t", dtype=str, keep_default_na=False)
+    if column not in samples.columns:
+        raise InputError(samples_tsv, f"has no column {column!r} to condition generators on "
+                         f"(generate.condition); columns: {', '.join(samples.columns)}")
+    return samples[column].to_numpy()[np.asarray(idx, np.int64)]
+
+
+def rare_condition(samples_tsv, column, y, rare):
+    """The one value of ``column`` that every item of class ``rare`` has: what a generator
+    trained on every class (train_on: all) is asked for to draw the rare class."""
+    if not column:
+        raise ValueError("train_on: all needs a condition column that names the class (generate.condition)")
+    values = set(generator_conditions(samples_tsv, column, np.flatnonzero(np.asarray(y) == rare)))
+    if len(values) != 1:
+        raise InputError(samples_tsv, f"column {column!r} does not name the rare class: its items have "
+                         f"{len(values)} values ({', '.join(sorted(values)[:5])})")
+    return values.pop()
 
 
 def n_to_balance(n_rare, n_other, balance):

@@ -3,7 +3,11 @@
 import numpy as np
 import pytest
 
-from genaug.augment import generator_items, n_to_balance, rare_class, save_synthetic
+import pandas as pd
+
+from genaug.augment import (generator_conditions, generator_items, n_to_balance, rare_class, rare_condition,
+                            save_synthetic)
+from genaug.errors import InputError
 from genaug.tensors import load_encoded
 
 
@@ -50,3 +54,27 @@ def test_save_synthetic_follows_the_contract(tmp_path):
     assert set(enc.groups) == {"synthetic:classic"} and enc.layout == "image"
     with np.load(tmp_path / "s.npz") as z:
         assert z["condition"].tolist() == ["DEL", "INS", "DEL"] and str(z["generator"]) == "classic"
+
+
+def test_generator_items_all_takes_every_train_item():
+    y = np.array([0, 1, 0, 0, 1, 0])
+    idx, rare = generator_items(y, [5, 1, 2, 4])
+    assert rare == 1 and idx.tolist() == [1, 4]
+    idx, rare = generator_items(y, [5, 1, 2, 4], train_on="all")
+    assert rare == 1 and idx.tolist() == [1, 2, 4, 5]
+    with pytest.raises(ValueError, match="train_on"):
+        generator_items(y, [0, 1], train_on="some")
+
+
+def test_conditions_come_from_samples_tsv_and_name_the_rare_class(tmp_path):
+    path = tmp_path / "samples.tsv"
+    pd.DataFrame({"id": list("abcd"), "population": ["YRI", "CEU", "YRI", "CEU"],
+                  "svtype": ["DEL", "DEL", "INS", "DEL"]}).to_csv(path, sep="\t", index=False)
+    assert generator_conditions(path, "population", [3, 0]).tolist() == ["CEU", "YRI"]
+    assert generator_conditions(path, None, [0]) is None
+    with pytest.raises(InputError, match="has no column 'tissue'"):
+        generator_conditions(path, "tissue", [0])
+    y = np.array([1, 0, 1, 0])
+    assert rare_condition(path, "population", y, 1) == "YRI"
+    with pytest.raises(InputError, match="does not name the rare class"):
+        rare_condition(path, "svtype", y, 1)

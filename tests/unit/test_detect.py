@@ -1,0 +1,133 @@
+"""Detectors: summary features, strategies, validation-only threshold, the model file."""
+
+import numpy as np
+import pytest
+import torch
+
+from genaug.detect import feature_names, load_detector, summary_features, train_detector
+from genaug.detect.train import choose_threshold
+from genaug.encode import channels as ch
+from genaug.errors import InputError
+
+
+def _pileup(n_items=1, H=4, W=8):
+    return np.zeros((n_items, len(ch.CHANNELS), H, W), np.uint8)
+
+
+def _put_read(X, i, row, cols, base="match", pair="concordant", clip=None, strand="forward", mapq=60):
+    X[i, ch.BASE, row, cols] = ch.encode_categorical(ch.BASE_CODES, ch.BASE_CODES.index(base))
+    X[i, ch.PAIR, row, cols] = ch.encode_categorical(ch.PAIR_CODES, ch.PAIR_CODES.index(pair))
+    X[i, ch.STRAND, row, cols] = ch.encode_categorical(ch.STRAND_CODES, ch.STRAND_CODES.index(strand))
+    X[i, ch.MAPPING_QUALITY, row, cols] = ch.scale_quality(mapq)
+    if clip:
+        X[i, ch.CLIP, row, cols] = ch.encode_categorical(ch.CLIP_CODES, ch.CLIP_CODES.index(clip))
+
+
+def test_pileup_features_count_reads_clips_and_pairs_per_half_window():
+    X = _pileup()
+    _put_read(X, 0, 0, slice(0, 8))                                   # a read over everything
+    _put_read(X, 0, 1, slice(0, 2), pair="insert_large", mapq=30)     # a discordant read, left outer quarter
+    _put_read(X, 0, 2, slice(6, 8), clip="soft_clip", strand="reverse")  # a clipped read, right outer quarter
+    f = dict(zip(feature_names("image", ch.CHANNELS), summary_features(X, "image", ch.CHANNELS)[0]))
+    assert len(f) == 4 * 12 + 2
+    assert f["left_out_depth"] == pytest.approx(4 / 8)                 # 4 read cells of 2 columns x 4 rows
+    assert f["left_in_depth"] == pytest.approx(2 / 8)
+    assert f["left_out_insert_large"] == pytest.approx(2 / 4)
+    assert f["left_out_mapq"] == pytest.approx((2 * 60 + 2 * 30) / 4 / 60)
+    assert f["right_out_soft_clip"] == pytest.approx(2 / 4) and f["right_out_reverse"] == pytest.approx(2 / 4)
+    assert f["right_in_soft_clip"] == 0 and f["left_in_insert_large"] == 0
+    assert f["left_depth_ratio"] == pytest.approx(np.log((0.25 + 1e-3) / (0.5 + 1e-3)))
+
+
+def test_kmer_features_of_a_sequence():
+    seq = "ACGTA"
+    X = np.zeros((1, 4, len(seq)), np.int8)
+    X[0, ["ACGT".index(b) for b in seq], np.arange(len(seq))] = 1
+    f = dict(zip(feature_names("sequence", k=2), summary_features(X, "sequence", k=2)[0]))
+    assert f["AC"] == f["CG"] == f["GT"] == f["TA"] == pytest.approx(0.25)
+    assert sum(f.values()) == pytest.approx(1.0)
+
+
+def test_threshold_sits_in_the_gap_below_the_f1_best_validation_score():
+    y = np.array([0, 0, 1, 1])
+    s = np.array([0.1, 0.2, 0.8, 0.9])
+    t = choose_threshold(y, s)
+    assert 0.2 < t <= 0.8                              # same validation calls as 0.8
+    assert t == pytest.approx(0.5)                     # log-odds midpoint of 0.2 and 0.8
+    assert ((s >= t) == y.astype(bool)).all()
+
+
+def _toy(n, seed, shift=4.0, rare=0.1):
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < rare).astype(np.int64)
+    y[:2] = [0, 1]
+    X = rng.normal(size=(n, 10)).astype(np.float32)
+    X[:, 0] += shift * y
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def toy():
+    return _toy(300, 1), _toy(100, 2), _toy(200, 3)
+
+
+@pytest.mark.parametrize("strategy", ["none", "class_weight", "oversample", "logistic"])
+def test_every_strategy_learns_a_separable_toy_and_picks_its_threshold_on_val(toy, strategy):
+    (Xt, yt), (Xv, yv), (Xs, ys) = toy
+    r = train_detector(strategy, Xt, yt, Xv, yv, ["common", "rare"], 1, "vector",
+                       settings={"epochs": 15, "hidden": 16, "blocks": 1}, seed=4)
+    p = r.detector.score(Xs)
+    auc = (p[ys == 1][:, None] > p[ys == 0][None, :]).mean()
+    assert auc > 0.9, (strategy, auc)
+    assert r.detector.threshold == pytest.approx(choose_threshold(yv, r.detector.score(Xv)))
+    assert 1 <= r.best_epoch <= 15
+
+
+def test_synthetic_items_are_added_to_training_with_the_rare_label(toy):
+    (Xt, yt), (Xv, yv), _ = toy
+    n_rare = int((yt == 1).sum())
+    with pytest.raises(ValueError, match="no item of class rare"):
+        train_detector("none", Xt[yt == 0], yt[yt == 0], Xv, yv, ["common", "rare"], 1, "vector")
+    r2 = train_detector("classic", Xt[yt == 0], yt[yt == 0], Xv, yv, ["common", "rare"], 1, "vector",
+                        X_synthetic=Xt[yt == 1][:n_rare], settings={"epochs": 1, "hidden": 8, "blocks": 1})
+    assert r2.detector.classes == ["common", "rare"]   # trained: the synthetic items carried the rare label
+
+
+def test_same_seed_same_detector_and_the_model_file_round_trips(toy, tmp_path):
+    (Xt, yt), (Xv, yv), (Xs, _) = toy
+    s = {"epochs": 3, "hidden": 16, "blocks": 1}
+    a = train_detector("none", Xt, yt, Xv, yv, ["common", "rare"], 1, "vector", settings=s, seed=9)
+    b = train_detector("none", Xt, yt, Xv, yv, ["common", "rare"], 1, "vector", settings=s, seed=9)
+    assert np.array_equal(a.detector.predict_proba(Xs), b.detector.predict_proba(Xs))
+    for r in (a, train_detector("logistic", Xt, yt, Xv, yv, ["common", "rare"], 1, "vector", seed=9)):
+        r.detector.save(tmp_path / "model.pt")
+        back = load_detector(tmp_path / "model.pt")
+        assert np.allclose(back.predict_proba(Xs), r.detector.predict_proba(Xs))
+        assert back.threshold == r.detector.threshold and back.classes == ["common", "rare"]
+
+
+def test_a_cnn_detector_on_pileups_checks_shape_and_channels(tmp_path):
+    rng = np.random.default_rng(0)
+    X = _pileup(12, H=8, W=32)
+    y = np.array([0, 1] * 6)
+    for i in range(12):
+        for row in range(rng.integers(2, 8)):
+            _put_read(X, i, row, slice(0, 32), pair="insert_large" if y[i] and row % 2 else "concordant")
+    r = train_detector("oversample", X, y, X, y, ["non_variant", "variant"], 1, "image", channels=ch.CHANNELS,
+                       settings={"epochs": 2, "width": 4, "blocks": 2, "image_size": [8, 16]}, seed=1)
+    r.detector.save(tmp_path / "cnn.pt")
+    det = load_detector(tmp_path / "cnn.pt")
+    assert det.score(X).shape == (12,)
+    det.check(X.shape, ch.CHANNELS, "items.npz")
+    with pytest.raises(InputError, match=r"other.npz: items have shape \(6, 16, 32\)"):
+        det.check((3, 6, 16, 32), ch.CHANNELS, "other.npz")
+    with pytest.raises(InputError, match="other.npz: items have channels"):
+        det.check(X.shape, list(ch.CHANNELS[::-1]), "other.npz")
+
+
+def test_a_file_that_is_not_a_detector_is_refused_naming_it(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a model\n")
+    torch.save({"format": 1, "generator": "classic"}, tmp_path / "generator.pt")
+    for name in ("notes.txt", "generator.pt", "missing.pt"):
+        with pytest.raises(InputError, match=name):
+            load_detector(tmp_path / name)
