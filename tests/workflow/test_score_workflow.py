@@ -1,0 +1,68 @@
+"""Scoring in the workflow: a score sample trains its dataset's detector, then writes the scored VCF."""
+
+import pysam
+import pytest
+from test_workflow import DEMO, DS, planned_jobs, snakemake, tiny_config, write_config
+
+SAMPLE = "tiny_calls"
+CALLS = DEMO / "calls.vcf.gz"
+
+
+def score_config(**sample):
+    config = tiny_config()
+    config["detect"] = {"strategies": ["none"], "replicates": 1, "bootstrap": 100,
+                        "settings": {"epochs": 1, "image_size": [8, 32]}}
+    config["score"] = {"samples": {SAMPLE: {"dataset": DS, "strategy": "none", "replicate": 1,
+                                            "bam": str(DEMO / "sample.bam"), "reference": str(DEMO / "ref.fa"),
+                                            "candidates": str(CALLS), **sample}}}
+    return config
+
+
+@pytest.fixture(scope="module")
+def score_run(tmp_path_factory):
+    d = tmp_path_factory.mktemp("score")
+    write_config(d, score_config())
+    dry = snakemake(d, "-n")
+    assert dry.returncode == 0, dry.out
+    real = snakemake(d, f"results/score/{SAMPLE}.vcf.gz")  # only what scoring needs
+    assert real.returncode == 0, real.out
+    return d, dry
+
+
+def test_rule_all_plans_the_detector_then_the_scoring(score_run):
+    _, dry = score_run
+    jobs = planned_jobs(dry.out)
+    assert jobs["score_sample"] == 1 and jobs["train_detector"] == 1, jobs
+
+
+def test_scoring_trained_only_the_detector_it_uses(score_run):
+    d, _ = score_run
+    assert (d / f"results/{DS}/detect/none/seed1/model.pt").is_file()
+    assert not (d / f"results/{DS}/detect/runs.tsv").exists()
+
+
+def test_scored_vcf_holds_every_candidate(score_run):
+    d, _ = score_run
+    out = d / "results" / "score" / f"{SAMPLE}.vcf.gz"
+    with pysam.VariantFile(str(out)) as v, pysam.VariantFile(str(CALLS)) as calls:
+        assert "GENAUG_P" in v.header.info
+        scored = [(r.id, "GENAUG_P" in r.info, set(r.filter.keys()) <= {"PASS", "GENAUG_LOW"}) for r in v]
+        assert [r[0] for r in scored] == [r.id for r in calls]
+    assert len(scored) == 67 and all(has_p and ok for _, has_p, ok in scored)
+    assert (d / "results" / "score" / f"{SAMPLE}.vcf.gz.tbi").stat().st_size > 0
+    assert len((d / "results" / "score" / f"{SAMPLE}.tsv").read_text().splitlines()) == 68
+    assert "67 records written" in (d / "results" / "logs" / "score_sample" / f"{SAMPLE}.log").read_text()
+
+
+def test_missing_input_names_the_config_key(tmp_path):
+    write_config(tmp_path, score_config(bam=str(tmp_path / "nowhere.bam")))
+    p = snakemake(tmp_path, "-n")
+    assert p.returncode != 0
+    assert f"score.samples.{SAMPLE}.bam: file {tmp_path / 'nowhere.bam'} not found" in p.out
+
+
+def test_unknown_strategy_names_the_config_key(tmp_path):
+    write_config(tmp_path, score_config(strategy="oversample"))
+    p = snakemake(tmp_path, "-n")
+    assert p.returncode != 0
+    assert f"score.samples.{SAMPLE}.strategy: 'oversample' is not a strategy of dataset {DS}" in p.out
