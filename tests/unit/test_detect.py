@@ -131,3 +131,18 @@ def test_a_file_that_is_not_a_detector_is_refused_naming_it(tmp_path):
     for name in ("notes.txt", "generator.pt", "missing.pt"):
         with pytest.raises(InputError, match=name):
             load_detector(tmp_path / name)
+
+
+def test_a_conv1d_detector_on_one_hot_sequences():
+    rng = np.random.default_rng(3)
+    n, L = 80, 30
+    X = np.zeros((n, 4, L), np.int8)
+    X[np.arange(n)[:, None], rng.integers(0, 4, (n, L)), np.arange(L)[None, :]] = 1
+    y = (np.arange(n) % 4 == 0).astype(np.int64)
+    X[y == 1, :, 10:16] = 0
+    X[y == 1, 0, 10:16] = 1                                  # a planted AAAAAA motif
+    r = train_detector("class_weight", X, y, X, y, ["unbound", "bound"], 1, "sequence",
+                       settings={"epochs": 30, "width": 8, "blocks": 2, "lr": 3e-3}, seed=2)
+    assert r.detector.family == "cnn"
+    p = r.detector.score(X)
+    assert p[y == 1].min() > p[y == 0].max() or (p[y == 1].mean() - p[y == 0].mean()) > 0.5

@@ -17,11 +17,12 @@ def generate_config():
     config = tiny_config()
     config["generate"] = {
         "generators": GENERATORS,
-        "condition": "svtype",
+        "condition": {"sv": "svtype"},
         "balance": 0.4,
         "settings": {"cvae": {"steps": 3, "image_size": [8, 32]},
                      "genegan": {"steps": 2, "image_size": [8, 32], "batch_size": 8}},
     }
+    config["detect"]["replicates"] = 1
     return config
 
 
@@ -76,7 +77,9 @@ def test_editing_one_generators_settings_reruns_only_it(gen_run, tmp_path):
     edit_config(d, ["generate", "settings"], "cvae", {"steps": 4, "image_size": [8, 32]})
     p = snakemake(d, "-n")
     assert p.returncode == 0, p.out
-    assert planned_jobs(p.out) == {"train_generator": 1, "sample_synthetic": 1, "all": 1}
+    assert planned_jobs(p.out) == {"train_generator": 1, "sample_synthetic": 1, "train_detector": 1,
+                                   "evaluate_fidelity": 1, "summarize_detection": 1, "plot_detection": 1,
+                                   "plot_generators": 1, "write_summary": 1, "all": 1}
     assert "generators/cvae/model.pt" in p.out and "generators/genegan/model.pt" not in p.out
 
 

@@ -30,7 +30,8 @@ DS = "tiny"
 WINDOW, MAX_ROWS = 64, 16
 OUTPUTS = [f"results/{DS}/{f}" for f in
            ("encoded.npz", "samples.tsv", "split.npz", "split_counts.tsv", "qc/pileups.png")]
-ALL_RULES = {"encode_sv": 1, "split_dataset": 1, "plot_qc": 1, "all": 1}
+DETECT_RULES = {"train_detector": 4, "summarize_detection": 1, "plot_detection": 1, "write_summary": 1}
+ALL_RULES = {"encode_sv": 1, "split_dataset": 1, "plot_qc": 1, **DETECT_RULES, "all": 1}
 
 
 def tiny_config():
@@ -42,6 +43,8 @@ def tiny_config():
                           "insert_size": None}},
         "split": {"fractions": [0.6, 0.2, 0.2]},
         "qc": {"examples_per_class": 2},
+        "detect": {"strategies": ["none", "logistic"], "replicates": 2, "bootstrap": 200,
+                   "settings": {"epochs": 2, "width": 4, "blocks": 2, "image_size": [8, 32]}},
     }
 
 
@@ -194,7 +197,7 @@ def test_split_fractions_edit_reruns_only_the_split(run, tmp_path):
     edit_config(d, ["split"], "fractions", [0.5, 0.25, 0.25])
     dry = snakemake(d, "-n")
     assert dry.returncode == 0, dry.out
-    assert planned_jobs(dry.out) == {"split_dataset": 1, "all": 1}
+    assert planned_jobs(dry.out) == {"split_dataset": 1, **DETECT_RULES, "all": 1}
     assert params_changed_rules(dry.out) == {"split_dataset"}
     # only the params trigger (on by default in Snakemake 9) asks for it
     mtime_only = snakemake(d, "-n", "--rerun-triggers", "mtime")
@@ -241,7 +244,7 @@ def test_same_seed_gives_identical_bytes(run, tmp_path):
 
 @pytest.mark.parametrize("where, key, value, named", [
     (["encode", "sv"], "windw", 64, "'windw' was unexpected"),
-    (["datasets", DS], "kind", "haplotypes", "'haplotypes' is not one of ['sv']"),
+    (["datasets", DS], "kind", "pileups", "'pileups' is not one of ['sv'"),
 ], ids=["unknown_key", "bad_kind"])
 def test_bad_config_fails_naming_the_key(tmp_path, where, key, value, named):
     config = tiny_config()
@@ -263,3 +266,72 @@ def test_lint_passes_on_the_repo():
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "Congratulations, your workflow is in a good condition" in p.stdout + p.stderr
+
+
+# --- detection: the test split stays out of training and selection ---------------------
+
+def _windows(samples, idx):
+    """(contig, lo, hi) of both breakpoint windows of items ``idx``."""
+    rows = samples.iloc[idx]
+    half = WINDOW // 2
+    out = []
+    for r in rows.itertuples():
+        out += [(r.contig, r.start - half, r.start + half), (r.contig, r.end - half, r.end + half)]
+    return out
+
+
+def test_no_test_item_or_overlapping_window_reaches_training_or_selection(run):
+    enc = load_encoded(run.dir / f"results/{DS}/encoded.npz", mmap=True)
+    split = load_split(run.dir / f"results/{DS}/split.npz")
+    samples = pd.read_csv(run.dir / f"results/{DS}/samples.tsv", sep="\t", dtype={"contig": str, "group": str})
+    seen = np.concatenate([split.train, split.val])           # training and selection (early stopping, threshold)
+    assert not set(split.test) & set(seen)
+    assert not set(enc.groups[split.test]) & set(enc.groups[seen])
+    seen_windows = _windows(samples, seen)
+    for contig, lo, hi in _windows(samples, split.test):
+        assert not any(c == contig and lo < h and l < hi for c, l, h in seen_windows), (contig, lo, hi)
+    for strategy in ("none", "logistic"):
+        for seed in (1, 2):
+            d = run.dir / f"results/{DS}/detect/{strategy}/seed{seed}"
+            preds = pd.read_csv(d / "predictions.tsv", sep="\t")
+            assert preds["index"].tolist() == split.test.tolist()   # scored: the test split, nothing else
+            m = __import__("json").loads((d / "metrics.json").read_text())
+            assert m["n_train_real"] == len(split.train) and m["n_train_synthetic"] == 0
+            assert m["val"]["n"] == len(split.val) and m["test"]["n"] == len(split.test)
+
+
+def test_metrics_json_equals_metrics_recomputed_from_the_predictions(run):
+    from genaug.metrics import binary_metrics
+    for strategy in ("none", "logistic"):
+        d = run.dir / f"results/{DS}/detect/{strategy}/seed1"
+        m = __import__("json").loads((d / "metrics.json").read_text())
+        preds = pd.read_csv(d / "predictions.tsv", sep="\t")
+        y = (preds["label"] == m["classes"].index(m["positive"])).astype(int)
+        again = binary_metrics(y, preds["score"], m["threshold"])
+        for k in ("precision", "recall", "f1", "auprc", "auroc"):
+            assert again[k] == pytest.approx(m["test"][k], abs=1e-6), k
+        assert again["confusion"] == m["test"]["confusion"] and again["positives"] == m["test"]["positives"]
+        assert (preds["predicted"] == (preds["score"] >= m["threshold"])).all()
+
+
+def test_summary_and_report_cover_every_strategy(run):
+    summary = pd.read_csv(run.dir / f"results/{DS}/detect/summary.tsv", sep="\t")
+    assert summary["strategy"].tolist() == ["none", "logistic"] and (summary["replicates"] == 2).all()
+    comparisons = pd.read_csv(run.dir / f"results/{DS}/detect/comparisons.tsv", sep="\t")
+    assert set(comparisons["strategy"]) == {"logistic"}
+    assert set(comparisons["metric"]) == {"precision", "recall", "f1", "auroc", "auprc"}
+    assert (comparisons["lo"] <= comparisons["hi"]).all()
+    assert set(comparisons["verdict"]) <= {"better", "worse", "no difference shown", "not measurable"}
+    md = (run.dir / "results/report/summary.md").read_text()
+    assert f"## {DS}" in md and "| logistic |" in md
+    assert (run.dir / f"results/{DS}/report/detection.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_snakemake_report_gathers_the_figures_with_captions(run, tmp_path):
+    d = copy_of(run, tmp_path)
+    p = snakemake(d, "--report", "report.html")
+    assert p.returncode == 0, p.out
+    html = (d / "report.html").read_text(errors="replace")
+    assert len(html) > 50_000
+    for text in ("Detection", "Quality control", "Summary", "real test split"):
+        assert text in html, text

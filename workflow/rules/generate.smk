@@ -11,7 +11,8 @@ rule train_generator:
         history="results/{dataset}/generators/{generator}/history.tsv",
     params:
         settings=get_generator_settings,
-        condition=config["generate"]["condition"],
+        condition=get_generator_condition,
+        train_on=get_generator_train_on,
         seed=config["seed"],
     log:
         "results/logs/train_generator/{dataset}.{generator}.log",
@@ -31,11 +32,14 @@ rule sample_synthetic:
     input:
         encoded="results/{dataset}/encoded.npz",
         split="results/{dataset}/split.npz",
+        samples="results/{dataset}/samples.tsv",
         model="results/{dataset}/generators/{generator}/model.pt",
     output:
         synthetic="results/{dataset}/synthetic/{generator}.npz",
     params:
         balance=config["generate"]["balance"],
+        condition=get_generator_condition,
+        train_on=get_generator_train_on,
         seed=config["seed"],
     log:
         "results/logs/sample_synthetic/{dataset}.{generator}.log",

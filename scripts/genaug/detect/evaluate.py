@@ -44,7 +44,7 @@ def write_json(obj, path):
 
 def write_tsv(df, path):
     tmp = f"{path}.partial"
-    df.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+    df.to_csv(tmp, sep="\t", index=False, float_format="%.10g")
     os.replace(tmp, path)
 
 

@@ -1,0 +1,30 @@
+"""Fidelity and privacy audits of synthetic items, by data kind.
+
+    from genaug import fidelity
+    result = fidelity.evaluate("sv", train, heldout, synthetic, channels=channels, seed=1)
+
+Each kind's module (``pileups``, ``haplotypes``) adds its own statistics to
+the shared ones (``common``: two-sample classifier AUCs, AATS, privacy loss,
+identical share); every number comes with its real-vs-real reference.
+"""
+
+from . import common
+
+KINDS = ("sv", "haplotypes")
+
+
+def evaluate(kind, train, heldout, synthetic, seed=0, threads=1, heldout_groups=None, channels=None,
+             variants=None):
+    """The audit of ``kind``: {"n", "metrics": {name: {"synthetic", "reference", "better", ...}}, "curves"}."""
+    if kind == "sv":
+        from . import pileups
+        return pileups.evaluate(train, heldout, synthetic, channels, seed=seed, threads=threads,
+                                heldout_groups=heldout_groups)
+    if kind == "haplotypes":
+        from . import haplotypes
+        return haplotypes.evaluate(train, heldout, synthetic, variants, seed=seed, threads=threads,
+                                   heldout_groups=heldout_groups)
+    raise ValueError(f"no fidelity audit for data kind {kind!r}; known: {', '.join(KINDS)}")
+
+
+__all__ = ["KINDS", "common", "evaluate"]

@@ -1,0 +1,48 @@
+# Detect: train a detector per strategy and replicate seed (threshold on val, metrics on test),
+# then summarise across seeds with paired bootstrap differences from `none`.
+
+
+rule train_detector:
+    input:
+        unpack(get_detector_input),
+    output:
+        model="results/{dataset}/detect/{strategy}/seed{seed}/model.pt",
+        metrics="results/{dataset}/detect/{strategy}/seed{seed}/metrics.json",
+        predictions="results/{dataset}/detect/{strategy}/seed{seed}/predictions.tsv",
+        history="results/{dataset}/detect/{strategy}/seed{seed}/history.tsv",
+    params:
+        settings=get_detector_settings,
+        seed=get_detector_seed,
+    log:
+        "results/logs/train_detector/{dataset}.{strategy}.seed{seed}.log",
+    benchmark:
+        "results/benchmarks/train_detector/{dataset}.{strategy}.seed{seed}.tsv"
+    threads: 1
+    resources:
+        gpu=1,
+        mem_mb=4000,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../../scripts/train_detector.py"
+
+
+rule summarize_detection:
+    input:
+        metrics=get_detector_runs("metrics.json"),
+        predictions=get_detector_runs("predictions.tsv"),
+    output:
+        runs="results/{dataset}/detect/runs.tsv",
+        summary="results/{dataset}/detect/summary.tsv",
+        comparisons="results/{dataset}/detect/comparisons.tsv",
+    params:
+        strategies=get_strategies_of,
+        n_boot=config["detect"]["bootstrap"],
+        level=config["detect"]["level"],
+        seed=config["seed"],
+    log:
+        "results/logs/summarize_detection/{dataset}.log",
+    conda:
+        "../../envs/report.yaml"
+    script:
+        "../../scripts/summarize_detection.py"

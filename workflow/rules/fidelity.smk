@@ -1,0 +1,24 @@
+# Fidelity and privacy: how close each generator's items are to real held-out items,
+# and how much closer to the items it learned from.
+
+
+rule evaluate_fidelity:
+    input:
+        unpack(get_fidelity_input),
+    output:
+        fidelity="results/{dataset}/fidelity/{generator}.json",
+    params:
+        kind=get_kind,
+        train_on=get_generator_train_on,
+        seed=config["seed"],
+    log:
+        "results/logs/evaluate_fidelity/{dataset}.{generator}.log",
+    benchmark:
+        "results/benchmarks/evaluate_fidelity/{dataset}.{generator}.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../../scripts/evaluate_fidelity.py"

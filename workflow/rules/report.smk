@@ -1,0 +1,63 @@
+# Report: figures per dataset and one summary across datasets; `snakemake --report` gathers them.
+
+
+rule plot_detection:
+    input:
+        summary="results/{dataset}/detect/summary.tsv",
+        comparisons="results/{dataset}/detect/comparisons.tsv",
+        metrics=get_detector_runs("metrics.json"),
+        predictions=get_detector_runs("predictions.tsv"),
+    output:
+        figure=report(
+            "results/{dataset}/report/detection.png",
+            caption="../report/detection.rst",
+            category="Detection",
+            subcategory="{dataset}",
+        ),
+    log:
+        "results/logs/plot_detection/{dataset}.log",
+    conda:
+        "../../envs/report.yaml"
+    script:
+        "../../scripts/plot_detection.py"
+
+
+rule plot_generators:
+    input:
+        encoded="results/{dataset}/encoded.npz",
+        split="results/{dataset}/split.npz",
+        synthetic=get_generator_files("results/{dataset}/synthetic/{generator}.npz"),
+        history=get_generator_files("results/{dataset}/generators/{generator}/history.tsv"),
+        fidelity=get_generator_files("results/{dataset}/fidelity/{generator}.json"),
+    output:
+        figure=report(
+            "results/{dataset}/report/generators.png",
+            caption="../report/generators.rst",
+            category="Generators",
+            subcategory="{dataset}",
+        ),
+    params:
+        generators=get_generators_of,
+        seed=config["seed"],
+    log:
+        "results/logs/plot_generators/{dataset}.log",
+    conda:
+        "../../envs/report.yaml"
+    script:
+        "../../scripts/plot_generators.py"
+
+
+rule write_summary:
+    input:
+        unpack(get_summary_input),
+    output:
+        tsv=report("results/report/summary.tsv", caption="../report/summary.rst", category="Summary"),
+        md=report("results/report/summary.md", caption="../report/summary.rst", category="Summary"),
+    params:
+        datasets=list(DATASETS),
+    log:
+        "results/logs/write_summary/all.log",
+    conda:
+        "../../envs/report.yaml"
+    script:
+        "../../scripts/write_summary.py"
