@@ -90,6 +90,9 @@ def get_final_outputs():
             out.append(f"results/{name}/qc/pileups.png")
         if DATASETS[name]["kind"] == "haplotypes":
             out.append(f"results/{name}/variants.tsv")
+            out += [f"results/{name}/synthetic/{g}.vcf.gz" for g in dataset_generators(name)]
+            if dataset_generators(name):
+                out.append(f"results/{name}/report/haplotype_fidelity.png")
         out += [f"results/{name}/synthetic/{g}.npz" for g in dataset_generators(name)]
         out += [f"results/{name}/detect/{f}.tsv" for f in ("runs", "summary", "comparisons")]
         out += [f"results/{name}/fidelity/{g}.json" for g in dataset_generators(name)]

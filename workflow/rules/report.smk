@@ -61,3 +61,23 @@ rule write_summary:
         "../../envs/report.yaml"
     script:
         "../../scripts/write_summary.py"
+
+
+rule plot_haplotype_fidelity:
+    wildcard_constraints:
+        dataset=datasets_of_kind("haplotypes"),
+    input:
+        fidelity=get_generator_files("results/{dataset}/fidelity/{generator}.json"),
+    output:
+        figure=report(
+            "results/{dataset}/report/haplotype_fidelity.png",
+            caption="../report/haplotype_fidelity.rst",
+            category="Generators",
+            subcategory="{dataset}",
+        ),
+    log:
+        "results/logs/plot_haplotype_fidelity/{dataset}.log",
+    conda:
+        "../../envs/report.yaml"
+    script:
+        "../../scripts/plot_haplotype_fidelity.py"

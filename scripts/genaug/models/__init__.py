@@ -8,14 +8,15 @@
 
 Modules by concern: ``layouts`` (encodings <-> network space, validity),
 ``pileup`` (what a pileup can look like), ``nets`` (networks by layout),
-``gan`` / ``vae`` / ``classic`` (generator families), ``training`` (training loop,
+``gan`` / ``vae`` / ``classic`` / ``mlpgan`` / ``rbm`` (generator families; the last two for
+0/1 haplotypes only), ``training`` (training loop,
 checkpoints, sampling), ``device`` (device, threads, precision, seeds),
 ``settings`` (``DEFAULTS`` per generator).
 """
 
 from .layouts import from_float, layout_from_state, make_layout, to_float
-from .settings import DEFAULTS, GENERATORS, resolve
+from .settings import DEFAULTS, GENERATORS, resolve, supports
 from .training import TrainResult, sample, train
 
 __all__ = ["DEFAULTS", "GENERATORS", "TrainResult", "from_float", "layout_from_state", "make_layout",
-           "resolve", "sample", "to_float", "train"]
+           "resolve", "sample", "supports", "to_float", "train"]

@@ -40,6 +40,19 @@ Keys (every GAN generator takes the same keys; only defaults differ):
   fraction of each feature's sd, vectors), ``mixup`` (Beta(a, a) mixing with
   an item of the same class, 0 = off, vectors), ``crossovers`` (recombination
   breakpoints between two items of the same class, binary).
+- gan (haplotypes, after Yelmen et al. 2021; see ``mlpgan``): ``g_hidden``,
+  ``d_hidden`` (hidden layer sizes as fractions of the SNP count), ``leak``
+  (LeakyReLU slope), ``l2`` (weight regularisation), ``real_noise`` (uniform
+  noise moving 0/1 values inward), ``straight_through`` (the discriminator
+  sees rounded alleles), ``minibatch_std`` (the discriminator sees the
+  batch's spread), and the GAN keys ``latent``, ``lr_g``, ``lr_d``, ``betas``,
+  ``label_smoothing``, ``ema`` above.
+- rbm (haplotypes; see ``rbm``): ``hidden`` (hidden units), ``chains``
+  (persistent chains), ``gibbs_steps`` (Gibbs sweeps of the chains per
+  update), ``restart`` (share of chains redrawn per update),
+  ``sample_steps`` (sweeps when sampling), ``lr``, ``anneal`` (share of the
+  steps over which lr falls to 0), ``momentum``, ``weight_decay`` (SGD; decay
+  on W only), ``init_scale`` (sd of the initial weights).
 """
 
 import copy
@@ -59,8 +72,27 @@ DEFAULTS = {
     "cvae": {**RUN, **NET, "steps": 800, "latent": 32, "arch": "transpose", "lr": 1e-3, "beta": 1.0},
     "classic": {"shuffle": True, "subsample": 0.7, "shift": 3, "quality_jitter": 2,
                 "reverse_complement": 0.5, "noise": 0.1, "mixup": 0.4, "crossovers": 1},
+    # haplotypes (binary layout only); sizes for ~2,000 SNPs x ~700 haplotypes on 2 CPU cores
+    # gan: Yelmen et al.'s layout, L2, LeakyReLU and latent; for minutes on 2 CPU cores, hidden
+    # layers of half the SNP count (theirs: g_hidden [1/1.2, 1/1.1], d_hidden [1/2, 1/3]) and the
+    # DCGAN optimiser (theirs: lr_g 1e-4, lr_d 8e-4, betas [0.9, 0.999]), which collapsed here
+    "gan": {**RUN, "steps": 4000, "latent": 600, "g_hidden": [0.5, 0.5], "d_hidden": [0.25, 0.125],
+            "leak": 0.01, "l2": 1e-4, "lr_g": 2e-4, "lr_d": 2e-4, "betas": [0.5, 0.999],
+            "label_smoothing": 0.0, "real_noise": 0.1,
+            "minibatch_std": True, "straight_through": True,
+            "ema": 0.999, "checkpoint_every": 500, "log_every": 250},
+    "rbm": {**RUN, "steps": 1000, "batch_size": 64, "hidden": 500, "chains": 128, "gibbs_steps": 5, "restart": 0.05,
+            "sample_steps": 200, "lr": 0.03, "anneal": 0.5, "momentum": 0.5, "weight_decay": 1e-4, "init_scale": 0.01,
+            "checkpoint_every": 500, "log_every": 250},
 }
 GENERATORS = tuple(DEFAULTS)
+# generators made for one layout only; every other generator takes every layout
+ONLY_LAYOUTS = {"gan": ("binary",), "rbm": ("binary",)}
+
+
+def supports(generator, layout):
+    """Whether ``generator`` can learn items of ``layout``."""
+    return layout in ONLY_LAYOUTS.get(generator, (layout,))
 # keys that change how long a run lasts or what it logs, not what it learns:
 # a checkpoint made under other values of these is still resumed
 NOT_LEARNING = ("steps", "checkpoint_every", "history_every", "log_every")

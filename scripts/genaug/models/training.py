@@ -31,11 +31,13 @@ from . import classic
 from .device import Precision, pick_device, rng_state, seeded, set_rng_state, set_threads
 from .gan import GAN
 from .layouts import layout_from_state, make_layout
-from .settings import NOT_LEARNING, resolve
+from .mlpgan import MLPGAN
+from .rbm import RBM
+from .settings import NOT_LEARNING, ONLY_LAYOUTS, resolve, supports
 from .vae import CVAE
 
 log = logging.getLogger(__name__)
-FAMILIES = {"genegan": GAN, "dcgan": GAN, "wgan_gp": GAN, "cvae": CVAE}
+FAMILIES = {"genegan": GAN, "dcgan": GAN, "wgan_gp": GAN, "cvae": CVAE, "gan": MLPGAN, "rbm": RBM}
 FORMAT = 1
 SAMPLE_CHUNK = 128
 CACHE_BYTES = 2 ** 30
@@ -65,6 +67,9 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
     """
     t0 = time.time()
     s = resolve(generator, settings)
+    if not supports(generator, layout):
+        raise ValueError(f"generator {generator} learns {' or '.join(ONLY_LAYOUTS[generator])} items, "
+                         f"not {layout}; choose another generator for this dataset")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / f"{name}.{ext}" for name, ext in
@@ -94,9 +99,11 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
     g = seeded(seed)
     family = FAMILIES[generator](lay, s, n_cond, Precision(dev))
     fingerprint = _fingerprint(generator, s, seed, lay, X, cond_idx)
-    step0, columns, rows = _resume(paths["checkpoint"], fingerprint, family, g, s["steps"])
     items = _network_items(X, lay, dev)
     onehot = F.one_hot(torch.from_numpy(cond_idx), max(n_cond, 1)).float()[:, :n_cond]
+    if hasattr(family, "init_from_data"):  # e.g. rbm: visible biases from allele frequencies
+        family.init_from_data(items(torch.arange(len(X), device=dev)), onehot.to(dev), g)
+    step0, columns, rows = _resume(paths["checkpoint"], fingerprint, family, g, s["steps"])
 
     def batch():
         idx = torch.randint(len(X), (s["batch_size"],), generator=g)
@@ -202,7 +209,8 @@ def _want(values, counts, n, cond, g, model_path):
 
 def _fingerprint(generator, s, seed, lay, X, cond_idx):
     h = hashlib.sha256()
-    learning = {k: v for k, v in s.items() if k not in NOT_LEARNING}
+    schedule = getattr(FAMILIES.get(generator), "schedule_keys", ())  # keys a learning-rate schedule uses
+    learning = {k: v for k, v in s.items() if k not in NOT_LEARNING or k in schedule}
     h.update(json.dumps([FORMAT, generator, learning, int(seed), lay.name, str(lay.net_shape),
                          str(X.shape), str(X.dtype)], sort_keys=True).encode())
     h.update(np.ascontiguousarray(X).view(np.uint8).data)
