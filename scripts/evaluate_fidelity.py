@@ -28,7 +28,7 @@ log.info("%s: %d training items, %d held-out real items, %d synthetic items draw
 variants = pd.read_csv(snakemake.input.variants, sep="\t") if "variants" in snakemake.input.keys() else None
 result = fidelity.evaluate(p.kind, np.asarray(enc.X[train_idx]), np.asarray(enc.X[heldout_idx]), synthetic,
                            seed=p.seed, threads=snakemake.threads, heldout_groups=enc.groups[heldout_idx],
-                           channels=enc.channels, variants=variants)
+                           channels=enc.channels, variants=variants, heldout_labels=enc.y[heldout_idx])
 write_json({"dataset": w.dataset, "generator": w.generator, "kind": p.kind, "train_on": p.train_on, **result},
            snakemake.output.fidelity)
 fmt = lambda v: "n/a" if v is None else f"{v:.4g}"

@@ -57,7 +57,7 @@ def snakemake(workdir, *args, cwd=None):
     """Run Snakemake on the repo's Snakefile in ``workdir``; returns the process with ``out`` (stdout + stderr)."""
     cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "--directory", str(workdir),
            "--cores", "2", *args]
-    p = subprocess.run(cmd, cwd=cwd or workdir, capture_output=True, text=True, timeout=300)
+    p = subprocess.run(cmd, cwd=cwd or workdir, capture_output=True, text=True, timeout=900)
     p.out = p.stdout + p.stderr
     return p
 

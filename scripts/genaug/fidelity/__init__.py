@@ -14,7 +14,7 @@ KINDS = ("sv", "haplotypes")
 
 
 def evaluate(kind, train, heldout, synthetic, seed=0, threads=1, heldout_groups=None, channels=None,
-             variants=None):
+             variants=None, heldout_labels=None):
     """The audit of ``kind``: {"n", "metrics": {name: {"synthetic", "reference", "better", ...}}, "curves"}."""
     if kind == "sv":
         from . import pileups
@@ -23,7 +23,7 @@ def evaluate(kind, train, heldout, synthetic, seed=0, threads=1, heldout_groups=
     if kind == "haplotypes":
         from . import haplotypes
         return haplotypes.evaluate(train, heldout, synthetic, variants, seed=seed, threads=threads,
-                                   heldout_groups=heldout_groups)
+                                   heldout_groups=heldout_groups, heldout_labels=heldout_labels)
     raise ValueError(f"no fidelity audit for data kind {kind!r}; known: {', '.join(KINDS)}")
 
 
