@@ -72,11 +72,12 @@ def halves(n, groups=None, rng=None):
 
 
 def wasserstein1d(a, b):
-    """1-D Wasserstein distance between two samples: the integral of |CDF_a - CDF_b|."""
+    """1-D Wasserstein (earth mover's) distance between the empirical distributions
+    of samples ``a`` and ``b``: the integral over x of |F_a(x) - F_b(x)|."""
     a = np.sort(np.asarray(a, np.float64).ravel())
     b = np.sort(np.asarray(b, np.float64).ravel())
     if not len(a) or not len(b):
-        return float("nan")
+        raise ValueError("Wasserstein distance needs two non-empty samples")
     x = np.concatenate([a, b])
     x.sort(kind="mergesort")
     widths = np.diff(x)

@@ -49,6 +49,7 @@ import numpy as np
 import torch
 
 from .. import metrics
+from .common import wasserstein1d
 
 BETTER = {"af_correlation": "higher", "ld_r2_correlation": "higher", "ld_decay_distance": "lower",
           "pairwise_distance_wasserstein": "lower", "pca_wasserstein": "lower",
@@ -154,20 +155,6 @@ def pairwise_hamming(H, max_pairs=MAX_PAIRS, rng=None):
         rng = rng or np.random.default_rng(0)
         d = d[np.sort(rng.choice(len(d), max_pairs, replace=False))]
     return d
-
-
-def wasserstein1d(a, b):
-    """1-D Wasserstein (earth mover's) distance between the empirical distributions
-    of samples ``a`` and ``b``: the integral over x of |F_a(x) - F_b(x)|."""
-    a, b = np.sort(np.asarray(a, np.float64)), np.sort(np.asarray(b, np.float64))
-    if len(a) == 0 or len(b) == 0:
-        raise ValueError("Wasserstein distance needs two non-empty samples")
-    x = np.concatenate([a, b])
-    x.sort(kind="mergesort")
-    widths = np.diff(x)
-    Fa = np.searchsorted(a, x[:-1], side="right") / len(a)
-    Fb = np.searchsorted(b, x[:-1], side="right") / len(b)
-    return float(np.sum(np.abs(Fa - Fb) * widths))
 
 
 def halves(n, groups=None, labels=None, rng=None):
