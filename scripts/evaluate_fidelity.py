@@ -7,7 +7,7 @@ import pandas as pd
 
 from genaug import fidelity, models
 from genaug.augment import generator_items
-from genaug.detect.evaluate import write_json
+from genaug.outputs import write_json
 from genaug.logs import setup_logging
 from genaug.split import load_split
 from genaug.tensors import load_encoded

@@ -5,7 +5,7 @@ import logging
 
 import pandas as pd
 
-from genaug.detect.evaluate import write_tsv
+from genaug.outputs import write_tsv
 from genaug.detect.summary import comparison_table, run_table, summary_table
 from genaug.logs import setup_logging
 

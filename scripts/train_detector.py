@@ -7,7 +7,8 @@ import pandas as pd
 
 from genaug.augment import rare_class
 from genaug.detect import train_detector
-from genaug.detect.evaluate import evaluate, write_json, write_tsv
+from genaug.detect.evaluate import evaluate
+from genaug.outputs import write_json, write_tsv
 from genaug.logs import setup_logging
 from genaug.split import load_split
 from genaug.tensors import load_encoded
@@ -19,14 +20,15 @@ enc = load_encoded(snakemake.input.encoded, mmap=True)
 split = load_split(snakemake.input.split)
 positive = rare_class(enc.y[split.train])
 X_syn = load_encoded(snakemake.input.synthetic).X if "synthetic" in snakemake.input.keys() else None
-result = train_detector(w.strategy, np.asarray(enc.X[split.train]), enc.y[split.train], np.asarray(enc.X[split.val]),
+X_val = np.asarray(enc.X[split.val])
+result = train_detector(w.strategy, np.asarray(enc.X[split.train]), enc.y[split.train], X_val,
                         enc.y[split.val], list(enc.classes), positive, enc.layout, channels=enc.channels,
                         X_synthetic=X_syn, settings=p.settings, seed=p.seed, threads=snakemake.threads)
 result.detector.save(out.model)
 write_tsv(pd.DataFrame(result.history, columns=["epoch", "train_loss", "val_loss", "val_auprc"]), out.history)
 # the model is fixed: only now are the test items read
 metrics, preds = evaluate(result.detector, np.asarray(enc.X[split.test]), enc.y[split.test], split.test,
-                          np.asarray(enc.X[split.val]), enc.y[split.val], snakemake.threads)
+                          X_val, enc.y[split.val], snakemake.threads)
 metrics.update(dataset=w.dataset, strategy=w.strategy, replicate=int(w.seed), seed=p.seed,
                best_epoch=result.best_epoch, seconds=round(result.seconds, 2), device=result.device,
                n_train_real=len(split.train), n_train_synthetic=0 if X_syn is None else len(X_syn))

@@ -2,11 +2,10 @@
 
 import json
 import logging
-import os
 
 import pandas as pd
 
-from genaug.detect.evaluate import write_tsv
+from genaug.outputs import write_text, write_tsv
 from genaug.logs import setup_logging
 from genaug.report import dataset_markdown, summary_markdown, summary_rows
 
@@ -27,8 +26,5 @@ for dataset in snakemake.params.datasets:
     rows.append(summary_rows(dataset, summary, comparisons, fidelity))
     sections.append(dataset_markdown(dataset, summary, comparisons, fidelity, (test["n"], test["positives"])))
 write_tsv(pd.concat(rows, ignore_index=True), snakemake.output.tsv)
-tmp = f"{snakemake.output.md}.partial"
-with open(tmp, "w") as f:
-    f.write(summary_markdown(sections))
-os.replace(tmp, snakemake.output.md)
+write_text(summary_markdown(sections), snakemake.output.md)
 log.info("wrote %s and %s", snakemake.output.tsv, snakemake.output.md)

@@ -8,9 +8,6 @@ more than two classes the multiclass metrics (accuracy, macro F1).
 prediction), which the summary's paired bootstrap resamples.
 """
 
-import json
-import os
-
 import numpy as np
 import pandas as pd
 
@@ -32,25 +29,3 @@ def evaluate(detector, X_test, y_test, test_idx, X_val=None, y_val=None, threads
     preds = pd.DataFrame({"index": np.asarray(test_idx, np.int64), "label": y_test,
                           "score": proba[:, pos], "predicted": (proba[:, pos] >= detector.threshold).astype(int)})
     return metrics, preds
-
-
-def write_json(obj, path):
-    tmp = f"{path}.partial"
-    with open(tmp, "w") as f:
-        json.dump(obj, f, indent=1, default=_plain)
-        f.write("\n")
-    os.replace(tmp, path)
-
-
-def write_tsv(df, path):
-    tmp = f"{path}.partial"
-    df.to_csv(tmp, sep="\t", index=False, float_format="%.10g")
-    os.replace(tmp, path)
-
-
-def _plain(x):
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    raise TypeError(f"{type(x).__name__} is not JSON serialisable")

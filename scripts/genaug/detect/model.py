@@ -9,14 +9,13 @@ dtype, channels, ...), ``settings``, ``strategy``, ``state`` (network
 weights) and, for logistic, ``scaler`` (feature mean and sd).
 """
 
-import os
-
 import numpy as np
 import torch
 
 from ..errors import InputError
 from ..models.device import pick_device, set_threads
 from ..models.layouts import layout_from_state
+from ..outputs import replacing
 from .features import summary_features
 from .nets import detector_net
 
@@ -81,9 +80,8 @@ class Detector:
                "settings": self.settings, "strategy": self.strategy,
                "state": {k: v.detach().cpu() for k, v in self.net.state_dict().items()},
                "scaler": self.scaler}
-        tmp = f"{path}.partial"
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
+        with replacing(path) as tmp:
+            torch.save(obj, tmp)
 
 
 def load_detector(path):

@@ -13,10 +13,10 @@ and ``metrics``). Panels:
   haplotypes on the first two axes of a PCA fitted on train.
 """
 
-import os
-
 import numpy as np
 from matplotlib.figure import Figure
+
+from ..outputs import save_figure
 
 REAL, HELDOUT = "0.6", "0.1"
 
@@ -143,12 +143,4 @@ def plot_fidelity(fidelity, path, title=None):
     fig.colorbar(im, ax=ax, shrink=0.8, label="r\u00b2")
     if title:
         fig.suptitle(title, fontsize=11)
-    path = str(path)
-    tmp = path + ".partial"
-    try:
-        fig.savefig(tmp, format="png", dpi=100)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+    return save_figure(fig, path, dpi=100)

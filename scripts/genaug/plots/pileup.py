@@ -15,13 +15,13 @@ is what models see. Colours, cell by cell:
 Strand and mapping quality are not drawn; the channel profiles show them.
 """
 
-import os
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from genaug.encode import channels as ch
+from genaug.outputs import save_figure
 
 WHITE = (255, 255, 255)
 BASE_COLOURS = {
@@ -197,14 +197,7 @@ def plot_qc(X, y, classes, samples, path, examples_per_class=4, max_items_for_me
         if k == 0:
             ax.legend(fontsize=8, title="class", title_fontsize=8)
 
-    path = str(path)
-    tmp = path + ".partial"
-    try:
-        fig.savefig(tmp, format="png", dpi=110)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    save_figure(fig, path, dpi=110)
 
 
 def _pick_examples(idx, samples, n, rng):

@@ -5,6 +5,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..metrics import pr_curve
+from ..outputs import save_figure
 from .pileup import render_pileup
 
 REAL, SYNTHETIC, HELDOUT = "#1f77b4", "#d62728", "#7f7f7f"
@@ -65,7 +66,7 @@ def plot_detection(summary, comparisons, curves, path, title=""):
     else:
         ax_diff.set_axis_off()
     fig.suptitle(title)
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
 
 
 def _item_image(item, layout):
@@ -136,4 +137,4 @@ def plot_generators(generators, layout, path, title="", examples=3):
             ax.legend(fontsize=6)
         ax.set_title(f"{name}: PCA fitted on training items", fontsize=8)
     fig.suptitle(title)
-    fig.savefig(path, dpi=100)
+    save_figure(fig, path, dpi=100)
