@@ -16,7 +16,7 @@ def test_wasserstein_and_halves():
     assert common.wasserstein1d([0, 0, 3], [0, 0, 3]) == 0.0
     assert common.wasserstein1d([0], [4]) == pytest.approx(4.0)
     groups = np.array(["a", "a", "b", "b", "c", "c", "d", "d"])
-    h1, h2 = common.halves(8, groups, np.random.default_rng(1))
+    h1, h2 = common.halves(8, groups, rng=np.random.default_rng(1))
     assert len(h1) == len(h2) == 4 and not set(groups[h1]) & set(groups[h2])
 
 

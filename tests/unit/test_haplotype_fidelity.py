@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from genaug.fidelity import common
 from genaug.fidelity import haplotypes as fh
 
 
@@ -79,12 +80,12 @@ def test_halves_keep_people_whole_and_balance_populations():
     groups = np.array(["a", "a", "b", "b", "c", "c", "d", "d", "e", "e", "f", "f"])
     labels = np.array([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1])
     for seed in range(5):
-        h1, h2 = fh.halves(12, groups, labels, np.random.default_rng(seed))
+        h1, h2 = common.halves(12, groups, labels, np.random.default_rng(seed))
         assert sorted(np.r_[h1, h2].tolist()) == list(range(12))
         assert set(groups[h1]).isdisjoint(groups[h2])
         assert (labels[h1] == 0).sum() == (labels[h2] == 0).sum() == 4  # two people of each population
         assert (labels[h1] == 1).sum() == (labels[h2] == 1).sum() == 2
-    h1, h2 = fh.halves(5, rng=np.random.default_rng(0))
+    h1, h2 = common.halves(5, rng=np.random.default_rng(0))
     assert len(h1) == 3 and len(h2) == 2  # ties go to the first half
 
 

@@ -14,10 +14,12 @@ seat (what a perfect generator would score), with matched set sizes:
 | privacy_loss | aats_heldout - aats_train (mean, sd over resamples) | same with H2 | lower |
 | identical_share | share of S equal to a row of T | share of H | lower |
 
-H1 / H2: the held-out items split in two halves (by group when groups are
-given, so both haplotypes of a person stay together). The two-sample AUCs use
-held-out real items as the real side: against the generator's own training
-items a classifier learns backwards and looks perfect (evaluation notes).
+H1 / H2: the held-out items split in two halves (whole groups, so both
+haplotypes of a person stay together; balanced by label), drawn anew in each
+of ``n_resamples`` resamples; the privacy loss's sd is over those resamples.
+The two-sample AUCs use held-out real items as the real side: against the
+generator's own training items a classifier learns backwards and looks
+perfect (evaluation notes).
 """
 
 import numpy as np
@@ -49,26 +51,52 @@ def take(X, n, rng):
     return X if len(X) <= n else X[np.sort(rng.choice(len(X), n, replace=False))]
 
 
-def halves(n, groups=None, rng=None):
-    """Split rows 0..n-1 in two halves (sorted indices), by group when ``groups`` is given
-    (all rows of a group in one half; halves as equal in rows as the groups allow)."""
+def halves(n, groups=None, labels=None, rng=None):
+    """Split rows 0..n-1 in two halves (sorted indices): whole groups (people) go to one half,
+    and within each label (population) the groups are dealt in a random order to the half
+    with fewer of that label's rows so far (ties: the first half)."""
     rng = rng or np.random.default_rng(0)
-    if groups is None:
-        perm = rng.permutation(n)
-        return np.sort(perm[: n // 2]), np.sort(perm[n // 2:])
-    groups = np.asarray(groups)
-    if len(groups) != n:
-        raise ValueError(f"{len(groups)} groups for {n} rows")
-    names, idx = np.unique(groups, return_inverse=True)
-    first = np.zeros(len(names), bool)
-    size = 0
-    for g in rng.permutation(len(names)):  # fill the first half up to n // 2 rows, group by group
-        k = int((idx == g).sum())
-        if size + k <= n // 2 or size == 0:
-            first[g] = True
-            size += k
-    in_first = first[idx]
-    return np.flatnonzero(in_first), np.flatnonzero(~in_first)
+    groups = np.arange(n) if groups is None else np.asarray(groups)
+    labels = np.zeros(n, np.int64) if labels is None else np.asarray(labels)
+    if len(groups) != n or len(labels) != n:
+        raise ValueError(f"{len(groups)} groups and {len(labels)} labels for {n} rows")
+    _, first, idx = np.unique(groups, return_index=True, return_inverse=True)
+    size = np.bincount(idx)
+    group_label = labels[first]
+    half = np.zeros(len(first), np.int64)
+    for lab in np.unique(group_label):
+        rows = [0, 0]
+        for g in rng.permutation(np.flatnonzero(group_label == lab)):
+            k = 0 if rows[0] <= rows[1] else 1
+            half[g] = k
+            rows[k] += size[g]
+    return np.flatnonzero(half[idx] == 0), np.flatnonzero(half[idx] == 1)
+
+
+def privacy(T, H, S, groups=None, labels=None, n_resamples=10, seed=0, metric="hamming", threads=1):
+    """AATS against train and against held-out, and privacy loss, for S and for the reference.
+
+    Resample r (seed + r) splits the held-out items in halves H1, H2 (``halves``) and
+    draws S down to len(H2); ``genaug.metrics.privacy_loss`` then scores (T, H1, S) and, as
+    the reference, (T, H1, H2), both at n = min(len(H1), len(H2)). Returns means over the
+    resamples and the loss's sd (ddof=1) for "synthetic" and "reference"."""
+    out = {"synthetic": [], "reference": []}
+    for r in range(int(n_resamples)):
+        rng = np.random.default_rng(seed + r)
+        h1, h2 = halves(len(H), groups, labels, rng)
+        S_r = take(S, len(h2), rng)
+        for key, other in (("synthetic", S_r), ("reference", H[h2])):
+            out[key].append(metrics.privacy_loss(T, H[h1], other, metric=metric, n_resamples=1,
+                                                 seed=seed + r, threads=threads))
+    summary = {}
+    for key, runs in out.items():
+        loss = np.array([p["privacy_loss"] for p in runs])
+        summary[key] = {"aats_train": float(np.mean([p["aats_train"] for p in runs])),
+                        "aats_heldout": float(np.mean([p["aats_test"] for p in runs])),
+                        "privacy_loss": float(loss.mean()),
+                        "sd": float(loss.std(ddof=1)) if len(loss) > 1 else 0.0,
+                        "n": int(runs[0]["n"])}
+    return summary
 
 
 def wasserstein1d(a, b):
@@ -86,8 +114,8 @@ def wasserstein1d(a, b):
     return float(np.sum(np.abs(Fa - Fb) * widths))
 
 
-def shared_metrics(record, T, H, S, distance, seed=0, threads=1, heldout_groups=None, n_resamples=10,
-                   auc_folds=5, T_exact=None, H_exact=None, S_exact=None):
+def shared_metrics(record, T, H, S, distance, seed=0, threads=1, heldout_groups=None, heldout_labels=None,
+                   n_resamples=10, auc_folds=5, T_exact=None, H_exact=None, S_exact=None):
     """Add the two-sample AUCs, AATS, privacy loss and identical share to ``record``.
 
     ``T``, ``H``, ``S``: feature rows; ``distance``: "euclidean" or "hamming"
@@ -99,19 +127,16 @@ def shared_metrics(record, T, H, S, distance, seed=0, threads=1, heldout_groups=
     for kind in ("linear", "nonlinear"):
         record.put(f"two_sample_auc_{kind}", auc[kind], auc_ref[kind], n_per_side=auc["n_per_side"],
                    reference_n_per_side=auc_ref["n_per_side"])
-    h1, h2 = halves(len(H), heldout_groups, np.random.default_rng(seed))
-    H1, H2 = H[h1], H[h2]
-    pl = metrics.privacy_loss(T, H1, S, metric=distance, n_resamples=n_resamples, seed=seed, threads=threads)
-    pl_ref = metrics.privacy_loss(T, H1, H2, metric=distance, n_resamples=n_resamples, seed=seed,
-                                  threads=threads)
-    record.put("aats_train", pl["aats_train"], pl_ref["aats_train"], n=pl["n"])
-    record.put("aats_heldout", pl["aats_test"], pl_ref["aats_test"], n=pl["n"])
-    record.put("privacy_loss", pl["privacy_loss"], pl_ref["privacy_loss"], sd=pl["privacy_loss_sd"],
-               reference_sd=pl_ref["privacy_loss_sd"], n=pl["n"], n_resamples=pl["n_resamples"])
+    p = privacy(T, H, S, heldout_groups, heldout_labels, n_resamples, seed, distance, threads)
+    syn, ref = p["synthetic"], p["reference"]
+    record.put("aats_train", syn["aats_train"], ref["aats_train"], n=syn["n"])
+    record.put("aats_heldout", syn["aats_heldout"], ref["aats_heldout"], n=syn["n"])
+    record.put("privacy_loss", syn["privacy_loss"], ref["privacy_loss"], sd=syn["sd"], reference_sd=ref["sd"],
+               n=syn["n"], n_resamples=int(n_resamples))
     T_exact, H_exact, S_exact = (X if E is None else E for X, E in ((T, T_exact), (H, H_exact), (S, S_exact)))
     record.put("identical_share", metrics.identical_share(_flat(S_exact), _flat(T_exact)),
                metrics.identical_share(_flat(H_exact), _flat(T_exact)), n=len(S_exact), reference_n=len(H_exact))
-    return pl["n"]
+    return syn["n"]
 
 
 def _flat(X):

@@ -49,7 +49,8 @@ import numpy as np
 import torch
 
 from .. import metrics
-from .common import wasserstein1d
+from . import common
+from .common import take as _take, wasserstein1d
 
 BETTER = {"af_correlation": "higher", "ld_r2_correlation": "higher", "ld_decay_distance": "lower",
           "pairwise_distance_wasserstein": "lower", "pca_wasserstein": "lower",
@@ -157,54 +158,6 @@ def pairwise_hamming(H, max_pairs=MAX_PAIRS, rng=None):
     return d
 
 
-def halves(n, groups=None, labels=None, rng=None):
-    """Split rows 0..n-1 in two halves (sorted indices): whole groups (people) go to one half,
-    and within each label (population) the groups are dealt in a random order to the half
-    with fewer of that label's rows so far (ties: the first half)."""
-    rng = rng or np.random.default_rng(0)
-    groups = np.arange(n) if groups is None else np.asarray(groups)
-    labels = np.zeros(n, np.int64) if labels is None else np.asarray(labels)
-    if len(groups) != n or len(labels) != n:
-        raise ValueError(f"{len(groups)} groups and {len(labels)} labels for {n} rows")
-    _, first, idx = np.unique(groups, return_index=True, return_inverse=True)
-    size = np.bincount(idx)
-    group_label = labels[first]
-    half = np.zeros(len(first), np.int64)
-    for lab in np.unique(group_label):
-        rows = [0, 0]
-        for g in rng.permutation(np.flatnonzero(group_label == lab)):
-            k = 0 if rows[0] <= rows[1] else 1
-            half[g] = k
-            rows[k] += size[g]
-    return np.flatnonzero(half[idx] == 0), np.flatnonzero(half[idx] == 1)
-
-
-def privacy(T, H, S, groups=None, labels=None, n_resamples=10, seed=0):
-    """AATS against train and against held-out, and privacy loss, for S and for the reference.
-
-    Resample r (seed + r) splits the held-out haplotypes in halves H1, H2 (``halves``) and
-    draws S down to len(H2); ``genaug.metrics.privacy_loss`` then scores (T, H1, S) and, as
-    the reference, (T, H1, H2), both at n = min(len(H1), len(H2)). Returns means over the
-    resamples and the loss's sd (ddof=1) for "synthetic" and "reference"."""
-    out = {"synthetic": [], "reference": []}
-    for r in range(int(n_resamples)):
-        rng = np.random.default_rng(seed + r)
-        h1, h2 = halves(len(H), groups, labels, rng)
-        S_r = _take(S, len(h2), rng)
-        for key, other in (("synthetic", S_r), ("reference", H[h2])):
-            out[key].append(metrics.privacy_loss(T, H[h1], other, metric="hamming", n_resamples=1,
-                                                 seed=seed + r))
-    summary = {}
-    for key, runs in out.items():
-        loss = np.array([p["privacy_loss"] for p in runs])
-        summary[key] = {"aats_train": float(np.mean([p["aats_train"] for p in runs])),
-                        "aats_heldout": float(np.mean([p["aats_test"] for p in runs])),
-                        "privacy_loss": float(loss.mean()),
-                        "sd": float(loss.std(ddof=1)) if len(loss) > 1 else 0.0,
-                        "n": int(runs[0]["n"])}
-    return summary
-
-
 # --- the audit ---------------------------------------------------------------------------
 
 def _rows(X, name):
@@ -214,10 +167,6 @@ def _rows(X, name):
     if X.size and not np.isin(X, (0, 1)).all():
         raise ValueError(f"{name} must hold only 0 and 1")
     return X.astype(np.uint8, copy=False)
-
-
-def _take(X, n, rng):
-    return X if len(X) <= n else X[np.sort(rng.choice(len(X), n, replace=False))]
 
 
 def _round(x, k=5):
@@ -252,12 +201,9 @@ def _evaluate(T, H, S, pos, seed, threads, heldout_groups, heldout_labels, ld_sn
     rng = np.random.default_rng(seed)
     n_h = len(H)
     S_h = _take(S, n_h, rng)  # the synthetic set at the held-out set's size
-    out = {}
+    out = common.Record(BETTER)
 
-    def put(name, syn, ref, **extra):
-        out[name] = {"synthetic": None if syn is None or not np.isfinite(syn) else float(syn),
-                     "reference": None if ref is None or not np.isfinite(ref) else float(ref),
-                     "better": BETTER[name], **extra}
+    put = out.put
 
     # allele frequencies
     af = {k: allele_frequencies(X) for k, X in (("train", T), ("heldout", H), ("synthetic", S_h))}
@@ -292,22 +238,9 @@ def _evaluate(T, H, S, pos, seed, threads, heldout_groups, heldout_labels, ld_sn
         np.mean([wasserstein1d(pc["synthetic"][:, i], pc["train"][:, i]) for i in range(2)]),
         np.mean([wasserstein1d(pc["heldout"][:, i], pc["train"][:, i]) for i in range(2)]))
 
-    # classifier two-sample test: held-out real vs synthetic; reference train vs held-out
-    auc = metrics.two_sample_auc(H, S, seed=seed, folds=auc_folds, threads=threads)
-    auc_ref = metrics.two_sample_auc(T, H, seed=seed, folds=auc_folds, threads=threads)
-    for kind in ("linear", "nonlinear"):
-        put(f"two_sample_auc_{kind}", auc[kind], auc_ref[kind], n_per_side=auc["n_per_side"],
-            reference_n_per_side=auc_ref["n_per_side"])
-
-    # AATS and privacy loss at n = len(H) / 2: held-out half H2 takes the synthetic set's seat
-    p = privacy(T, H, S, heldout_groups, heldout_labels, n_resamples, seed)
-    syn, ref = p["synthetic"], p["reference"]
-    put("aats_train", syn["aats_train"], ref["aats_train"], n=syn["n"])
-    put("aats_heldout", syn["aats_heldout"], ref["aats_heldout"], n=syn["n"])
-    put("privacy_loss", syn["privacy_loss"], ref["privacy_loss"], sd=syn["sd"], reference_sd=ref["sd"],
-        n=syn["n"], n_resamples=int(n_resamples))
-    put("identical_share", metrics.identical_share(S, T), metrics.identical_share(H, T), n=len(S),
-        reference_n=len(H))
+    # two-sample AUCs, AATS, privacy loss, identical share (Hamming distances)
+    n_aats = common.shared_metrics(out, T, H, S, "hamming", seed, threads, heldout_groups=heldout_groups,
+                                   heldout_labels=heldout_labels, n_resamples=n_resamples, auc_folds=auc_folds)
 
     # small arrays for the figures
     crng = np.random.default_rng(seed)
@@ -329,5 +262,5 @@ def _evaluate(T, H, S, pos, seed, threads, heldout_groups, heldout_labels, ld_sn
                 **{k: [_round(p, 3) for p in _take(v, CURVE_POINTS, crng).T] for k, v in pc.items()}},
     }
     return {"n": {"train": len(T), "heldout": n_h, "synthetic": len(S), "snps": int(len(pos)),
-                  "aats": syn["n"]},
-            "metrics": out, "curves": curves}
+                  "aats": n_aats},
+            "metrics": dict(out), "curves": curves}

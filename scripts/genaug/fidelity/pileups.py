@@ -77,7 +77,8 @@ def _evaluate(T, H, S, channels, seed, threads, heldout_groups, grid, n_resample
     rec.put("summary_feature_distance", (np.abs(sf["synthetic_h"].mean(0) - sf["train"].mean(0)) / sd).mean(),
             (np.abs(sf["heldout"].mean(0) - sf["train"].mean(0)) / sd).mean())
     n_aats = common.shared_metrics(rec, feats["train"], feats["heldout"], feats["synthetic"], "euclidean", seed,
-                                   threads, heldout_groups, n_resamples, auc_folds, T_exact=T, H_exact=H,
+                                   threads, heldout_groups=heldout_groups, n_resamples=n_resamples,
+                                   auc_folds=auc_folds, T_exact=T, H_exact=H,
                                    S_exact=S)
     pca = metrics.fit_pca(feats["train"], k=2)
     crng = np.random.default_rng(seed)
