@@ -10,17 +10,28 @@
 One training step is ``n_critic`` discriminator updates and one generator
 update. The synthetic batch of the last discriminator update is reused for
 the generator update. With ``ema`` > 0 an exponential moving average of the
-generator's weights (decay min(ema, (1 + step) / (10 + step)), batch-norm
-statistics copied) is what ``model.pt`` keeps: it smooths the oscillation a
-short GAN run ends in.
+generator's weights (decay min(ema, (1 + step) / (10 + step))) is what
+``model.pt`` keeps: it smooths the oscillation a short GAN run ends in.
+
+The averaged weights need batch-norm statistics of their own: the training
+generator's running statistics belong to other weights, and copying them
+makes the averaged generator normalise with the wrong means and variances
+(its items drift far from the training ones). ``export`` therefore
+recomputes them on a copy of the averaged generator, from
+``BN_BATCHES`` seeded batches of latents with conditions at training
+frequencies; the training state (and so resuming) is left untouched.
 """
 
 import copy
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from .nets import critic_net, generator_net
+
+BN_BATCHES = 16
+BN_BATCH = 32
 
 
 class GAN:
@@ -44,9 +55,39 @@ class GAN:
                 "discriminator": torch.optim.Adam(D.parameters(), lr=s["lr_d"], betas=betas),
             }
 
-    def export(self):
-        """The networks ``sample`` needs, by the names it builds them under."""
-        return {"generator": self.nets.get("generator_ema", self.nets["generator"]).state_dict()}
+    def export(self, cond_counts=None, seed=0):
+        """The networks ``sample`` needs, by the names it builds them under.
+
+        ``cond_counts``: training items per condition (the conditions' weights
+        when the averaged generator's batch-norm statistics are recomputed).
+        """
+        if "generator_ema" not in self.nets:
+            return {"generator": self.nets["generator"].state_dict()}
+        return {"generator": self.recalibrated_ema(cond_counts, seed).state_dict()}
+
+    @torch.no_grad()
+    def recalibrated_ema(self, cond_counts=None, seed=0):
+        """A copy of the averaged generator with batch-norm running statistics
+        (a plain average over ``BN_BATCHES`` batches) computed for its own weights."""
+        G = copy.deepcopy(self.nets["generator_ema"])
+        norms = [m for m in G.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        if not norms:
+            return G
+        momenta = [m.momentum for m in norms]
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average over the batches below
+        g = torch.Generator().manual_seed(int(seed) + 7919)
+        weights = torch.tensor(cond_counts if cond_counts else [1.0], dtype=torch.float64)
+        G.train()
+        for _ in range(BN_BATCHES):
+            idx = torch.multinomial(weights, BN_BATCH, replacement=True, generator=g)
+            c = F.one_hot(idx, len(weights)).float()[:, :self.n_cond].to(self.device)
+            with self.precision.autocast():
+                G(self.latent(BN_BATCH, g), c)
+        for m, momentum in zip(norms, momenta):
+            m.momentum = momentum
+        return G.eval()
 
     def latent(self, n, g):
         return torch.randn(n, self.settings["latent"], generator=g).to(self.device)
@@ -95,8 +136,6 @@ class GAN:
         G, ema = self.nets["generator"], self.nets["generator_ema"]
         for p_ema, p in zip(ema.parameters(), G.parameters()):
             p_ema.lerp_(p, 1 - decay)
-        for b_ema, b in zip(ema.buffers(), G.buffers()):
-            b_ema.copy_(b)
 
     def penalty(self, D, x, fake, c, g):
         """Gradient penalty in float32: on interpolates (wasserstein) or on real items (R1)."""

@@ -111,7 +111,7 @@ class RBM:
                  {"params": [rbm.a, rbm.b, rbm.A, rbm.B], "weight_decay": 0.0}],
                 lr=s["lr"], momentum=s["momentum"])}
 
-    def export(self):
+    def export(self, **_):
         return {"rbm": self.nets["rbm"].state_dict()}
 
     @torch.no_grad()

@@ -128,7 +128,7 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
             _save(_checkpoint(family, g, step, fingerprint, columns, rows), paths["checkpoint"])
             _write_history(paths["history"], columns, rows)
     _write_history(paths["history"], columns or ["step"], rows)
-    model["nets"] = family.export()
+    model["nets"] = family.export(cond_counts=model["cond_counts"], seed=seed)
     model["steps"] = step
     _save(model, paths["model"])
     return TrainResult(str(paths["model"]), str(paths["history"]), str(paths["checkpoint"]),

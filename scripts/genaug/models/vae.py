@@ -38,7 +38,7 @@ class CVAE:
             params = [p for net in self.nets.values() for p in net.parameters()]
             self.optimizers = {"vae": torch.optim.Adam(params, lr=s["lr"])}
 
-    def export(self):
+    def export(self, **_):
         """The networks ``sample`` needs."""
         return {name: self.nets[name].state_dict() for name in self.sampling}
 
