@@ -42,18 +42,20 @@ def dataset_markdown(dataset, summary, comparisons, fidelity, test_counts=None):
         lines += [f"Test split: {test_counts[0]} real items, {test_counts[1]} of the rare class; never used "
                   "for training, early stopping or thresholds.", ""]
     lines += ["### Detection (real test split, mean ± sd over seeds)", "",
-              "| strategy | precision | recall | F1 | AUPRC | AUROC | F1 − none [95% CI] | verdict |",
+              "| strategy | precision | recall | F1 | AUPRC | AUROC | F1 − none [95% CI] | AUPRC − none [95% CI] |",
               "|---|---|---|---|---|---|---|---|"]
-    f1 = comparisons[comparisons["metric"] == "f1"].set_index("strategy") if len(comparisons) else None
+    by_metric = {m: comparisons[comparisons["metric"] == m].set_index("strategy") if len(comparisons) else None
+                 for m in ("f1", "auprc")}
     for r in summary.itertuples():
         cells = [f"{_f(getattr(r, f'{k}_mean'))} ± {_f(getattr(r, f'{k}_sd'))}"
                  for k in ("precision", "recall", "f1", "auprc", "auroc")]
-        if f1 is not None and r.strategy in f1.index:
-            c = f1.loc[r.strategy]
-            diff, verdict = f"{c['diff']:+.3f} [{c['lo']:+.3f}, {c['hi']:+.3f}]", c["verdict"]
-        else:
-            diff, verdict = "reference", ""
-        lines.append(f"| {r.strategy} | " + " | ".join(cells) + f" | {diff} | {verdict} |")
+        for c in by_metric.values():
+            if c is not None and r.strategy in c.index:
+                row = c.loc[r.strategy]
+                cells.append(f"{row['diff']:+.3f} [{row['lo']:+.3f}, {row['hi']:+.3f}] {row['verdict']}")
+            else:
+                cells.append("reference")
+        lines.append(f"| {r.strategy} | " + " | ".join(cells) + " |")
     lines += ["", verdict_sentence(comparisons), ""]
     if fidelity:
         metrics = list(next(iter(fidelity.values()))["metrics"])
@@ -86,7 +88,7 @@ def verdict_sentence(comparisons):
         else:
             parts.append(f"{metric.upper()}: no strategy beat `none` beyond its bootstrap interval on this test set.")
         if worse:
-            parts[-1] += f" Worse than `none`: {', '.join(worse)}."
+            parts[-1] += f" Worse than `none` (interval below 0): {', '.join(worse)}."
     return " ".join(parts)
 
 

@@ -79,7 +79,8 @@ def test_summary_says_which_strategy_beat_none_and_when_none_did():
     assert "no strategy beat `none`" in verdict_sentence(no_win)
     fid = {"genegan": {"metrics": {"aats_train": {"synthetic": 0.6, "reference": 0.5, "better": "near_0.5"}}}}
     md = dataset_markdown("d", summary, comparisons, fid, (100, 10))
-    assert "| genegan | 0.800 ± 0.010" in md and "+0.100 [+0.020, +0.200] | better |" in md
+    assert "| genegan | 0.800 ± 0.010" in md and "+0.100 [+0.020, +0.200] better | +0.100 [+0.020, +0.200] better |" in md
+    assert "| none | " in md and md.count("| reference | reference |") == 1
     assert "| aats_train | near 0.5 | 0.600 / 0.500 |" in md and "100 real items, 10 of the rare class" in md
     rows = summary_rows("d", summary, comparisons, fid)
     assert len(rows) == 3 * 5 + 4 + 1

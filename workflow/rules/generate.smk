@@ -18,6 +18,8 @@ rule train_generator:
         "results/logs/train_generator/{dataset}.{generator}.log",
     benchmark:
         "results/benchmarks/train_generator/{dataset}.{generator}.tsv"
+    # the longest jobs: start them as soon as a split exists, before detectors and plots
+    priority: 10
     threads: 2
     resources:
         gpu=1,
