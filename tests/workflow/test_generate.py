@@ -83,6 +83,21 @@ def test_editing_one_generators_settings_reruns_only_it(gen_run, tmp_path):
     assert "generators/cvae/model.pt" in p.out and "generators/genegan/model.pt" not in p.out
 
 
+def test_dataset_generator_settings_lay_over_the_shared_ones(gen_run, tmp_path):
+    import shutil
+    d = tmp_path / "copy"
+    shutil.copytree(gen_run, d, symlinks=True)
+    # the shared settings again, key by key: the merged settings, and so the jobs, are unchanged
+    edit_config(d, ["datasets", DS], "generator_settings", {"cvae": {"steps": 3}})
+    p = snakemake(d, "-n")
+    assert p.returncode == 0 and planned_jobs(p.out) == {}, p.out
+    edit_config(d, ["datasets", DS], "generator_settings", {"cvae": {"steps": 4}})
+    p = snakemake(d, "-n")
+    assert p.returncode == 0, p.out
+    assert planned_jobs(p.out)["train_generator"] == 1
+    assert "generators/cvae/model.pt" in p.out and "generators/genegan/model.pt" not in p.out
+
+
 def test_killed_training_resumes_from_its_checkpoint(gen_run, tmp_path):
     """SIGKILL Snakemake while train_generator runs; the re-run picks up the checkpoint."""
     import os

@@ -155,8 +155,10 @@ def get_encode_settings(wildcards):
 
 
 def get_generator_settings(wildcards):
-    """generate.settings.<generator>: overrides of the generator's defaults."""
-    return config["generate"]["settings"].get(wildcards.generator, {})
+    """Overrides of the generator's defaults: generate.settings.<generator>, then the
+    dataset's own generator_settings.<generator> laid over them."""
+    own = DATASETS[wildcards.dataset].get("generator_settings") or {}
+    return {**config["generate"]["settings"].get(wildcards.generator, {}), **own.get(wildcards.generator, {})}
 
 
 def get_generator_condition(wildcards):
