@@ -28,23 +28,21 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .family import Family
 from .nets import critic_net, generator_net
 
 BN_BATCHES = 16
 BN_BATCH = 32
 
 
-class GAN:
+class GAN(Family):
     def __init__(self, layout, settings, n_cond, precision, train=True):
-        s = self.settings = settings
+        super().__init__(layout, settings, n_cond, precision)
+        s = settings
         if s["loss"] not in ("bce", "wasserstein"):
             raise ValueError(f"loss {s['loss']!r}: use bce or wasserstein")
-        self.layout, self.n_cond, self.precision = layout, n_cond, precision
-        self.device = precision.device
         G = generator_net(layout.net_shape, n_cond, s).to(self.device)
-        self.nets, self.optimizers = {"generator": G}, {}
-        if train and s["ema"]:
-            self.nets["generator_ema"] = copy.deepcopy(G).requires_grad_(False)
+        self._add_generator(G, train)
         if train:
             D = critic_net(layout.net_shape, n_cond, s, spectral=s["spectral_norm"],
                            batchnorm=s["batchnorm_d"], mb_std=s["minibatch_std"]).to(self.device)
@@ -54,6 +52,12 @@ class GAN:
                 "generator": torch.optim.Adam(G.parameters(), lr=s["lr_g"], betas=betas),
                 "discriminator": torch.optim.Adam(D.parameters(), lr=s["lr_d"], betas=betas),
             }
+
+    def _add_generator(self, G, train):
+        """``G`` as the generator and, when training with ``ema``, its frozen average."""
+        self.nets, self.optimizers = {"generator": G}, {}
+        if train and self.settings["ema"]:
+            self.nets["generator_ema"] = copy.deepcopy(G).requires_grad_(False)
 
     def export(self, cond_counts=None, seed=0):
         """The networks ``sample`` needs, by the names it builds them under.

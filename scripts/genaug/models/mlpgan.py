@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .family import Family
 from .gan import GAN
 from .nets import minibatch_std
 
@@ -60,20 +61,15 @@ class MLP(nn.Module):
 
 
 class MLPGAN(GAN):
+    name = "gan"
+
     def __init__(self, layout, settings, n_cond, precision, train=True):
-        if layout.name != "binary":
-            raise ValueError(f"gan models 0/1 items (binary layout), not {layout.name} items")
-        s = self.settings = settings
-        self.layout, self.n_cond, self.precision = layout, n_cond, precision
-        self.device = precision.device
+        Family.__init__(self, layout, settings, n_cond, precision)
+        s = settings
         n_snps = layout.net_shape[0]
         g_sizes, d_sizes = _sizes(n_snps, s["g_hidden"]), _sizes(n_snps, s["d_hidden"])
         G = MLP(s["latent"], n_cond, g_sizes, n_snps, s["leak"]).to(self.device)
-        self.nets, self.optimizers = {"generator": G}, {}
-        if train and s["ema"]:
-            self.nets["generator_ema"] = MLP(s["latent"], n_cond, g_sizes, n_snps, s["leak"]).to(self.device)
-            self.nets["generator_ema"].load_state_dict(G.state_dict())
-            self.nets["generator_ema"].requires_grad_(False)
+        self._add_generator(G, train)
         if train:
             D = MLP(n_snps, n_cond, d_sizes, 1, s["leak"], s["minibatch_std"]).to(self.device)
             self.nets["discriminator"] = D

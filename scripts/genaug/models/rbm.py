@@ -39,6 +39,8 @@ returned and the layout draws v from it.
 import torch
 from torch import nn
 
+from .family import Family
+
 LAMBDA = 0.5  # hidden offset of the centred energy
 
 
@@ -90,17 +92,15 @@ def _logit(p):
     return torch.log(p) - torch.log1p(-p)
 
 
-class RBM:
+class RBM(Family):
     """Family interface of ``training``: nets, optimizers, train_step, generate, export."""
 
+    name = "rbm"
     schedule_keys = ("steps",)  # the learning rate depends on them: a checkpoint of other steps is not resumed
 
     def __init__(self, layout, settings, n_cond, precision, train=True):
-        if layout.name != "binary":
-            raise ValueError(f"rbm models 0/1 items (binary layout), not {layout.name} items")
-        s = self.settings = settings
-        self.layout, self.n_cond, self.precision = layout, n_cond, precision
-        self.device = precision.device
+        super().__init__(layout, settings, n_cond, precision)
+        s = settings
         n_vis = layout.net_shape[0]
         rbm = RBMNet(n_vis, s["hidden"], n_cond, s["init_scale"]).to(self.device)
         self.nets, self.optimizers = {"rbm": rbm}, {}

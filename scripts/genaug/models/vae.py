@@ -10,6 +10,7 @@ and binary values. Loss: negative log-likelihood + ``beta`` * KL.
 import torch
 from torch import nn
 
+from .family import Family
 from .nets import critic_net, generator_net
 
 
@@ -21,11 +22,10 @@ class Noise(nn.Module):
         self.log_sigma = nn.Parameter(torch.zeros(n))
 
 
-class CVAE:
+class CVAE(Family):
     def __init__(self, layout, settings, n_cond, precision, train=True):
-        s = self.settings = settings
-        self.layout, self.n_cond, self.precision = layout, n_cond, precision
-        self.device = precision.device
+        super().__init__(layout, settings, n_cond, precision)
+        s = settings
         self.nets = {"decoder": generator_net(layout.net_shape, n_cond, s).to(self.device)}
         gaussian = sum(size for kind, _, size in layout.groups if kind == "gaussian")
         if gaussian:

@@ -1,0 +1,18 @@
+"""What every generator family keeps, and the one check that it can learn the layout."""
+
+from .settings import ONLY_LAYOUTS
+
+
+class Family:
+    """Base of the families in ``training.FAMILIES``: settings, layout, number of
+    conditions, precision and device. ``name``: the generator whose entry in
+    ``settings.ONLY_LAYOUTS`` limits the layouts (None: every layout)."""
+
+    name = None
+
+    def __init__(self, layout, settings, n_cond, precision):
+        only = ONLY_LAYOUTS.get(self.name)
+        if only and layout.name not in only:
+            raise ValueError(f"{self.name} models {' or '.join(only)} items, not {layout.name} items")
+        self.settings, self.layout, self.n_cond, self.precision = settings, layout, n_cond, precision
+        self.device = precision.device
