@@ -14,3 +14,11 @@ def some_names(names, k=3):
     """First few names, quoted, for messages: 'a', 'b', 'c', ..."""
     names = list(names)
     return ", ".join(f"'{n}'" for n in names[:k]) + (", ..." if len(names) > k else "")
+
+
+def refuse_unknown(given, known, where):
+    """A ValueError naming the keys of ``given`` that are not in ``known`` (and the known
+    ones), when there are any: ``where`` says whose settings they are."""
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise ValueError(f"{where}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")

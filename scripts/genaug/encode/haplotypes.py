@@ -45,7 +45,7 @@ import pandas as pd
 import pysam
 
 from .. import tensors
-from ..errors import InputError, some_names
+from ..errors import InputError, refuse_unknown, some_names
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +65,7 @@ class HaplotypeSettings:
     @classmethod
     def from_config(cls, cfg):
         cfg = dict(cfg or {})
-        unknown = sorted(set(cfg) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise ValueError(f"encode.haplotypes: unknown setting(s) {unknown}")
+        refuse_unknown(cfg, cls.__dataclass_fields__, "encode.haplotypes")
         s = cls(**cfg)
         if not 0 <= s.maf < 0.5:
             raise ValueError(f"encode.haplotypes.maf must lie in [0, 0.5), got {s.maf}")

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import tensors
-from ..errors import InputError
+from ..errors import InputError, refuse_unknown
 from . import channels as ch
 from . import checks, loci
 from .pileup import StackSettings, breakpoint_windows, flag_mask, stack_items
@@ -51,9 +51,7 @@ class SvSettings:
     @classmethod
     def from_config(cls, cfg):
         cfg = dict(cfg or {})
-        unknown = sorted(set(cfg) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise ValueError(f"encode.sv: unknown setting(s) {unknown}")
+        refuse_unknown(cfg, cls.__dataclass_fields__, "encode.sv")
         for k in ("read_filters", "insert_size", "insert_size_quantiles"):
             if cfg.get(k) is not None:
                 cfg[k] = tuple(cfg[k])

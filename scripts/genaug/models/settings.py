@@ -58,6 +58,8 @@ Keys (every GAN generator takes the same keys; only defaults differ):
 
 import copy
 
+from ..errors import refuse_unknown
+
 RUN = {"steps": 600, "batch_size": 32, "checkpoint_every": 100, "history_every": 1, "log_every": 50}
 NET = {"latent": 64, "width": 8, "hidden": 128, "blocks": 3, "image_size": [64, 128]}
 GAN = {**RUN, **NET, "arch": "residual", "loss": "bce", "n_critic": 1, "lr_g": 2e-4, "lr_d": 2e-4,
@@ -106,9 +108,6 @@ def resolve(generator, settings=None):
     if generator not in DEFAULTS:
         raise ValueError(f"unknown generator {generator!r}; use one of {', '.join(GENERATORS)}")
     out = copy.deepcopy(DEFAULTS[generator])
-    unknown = sorted(set(settings or {}) - set(out))
-    if unknown:
-        raise ValueError(f"unknown settings for generator {generator}: {', '.join(unknown)}; "
-                         f"known: {', '.join(sorted(out))}")
+    refuse_unknown(settings or {}, out, f"generator {generator}")
     out.update(copy.deepcopy(dict(settings or {})))
     return out
