@@ -368,7 +368,7 @@ def test_unknown_settings_and_conditions_are_named(tmp_path):
 
 
 def test_defaults_cover_every_generator():
-    assert set(models.GENERATORS) == {"genegan", "dcgan", "wgan_gp", "cvae", "classic", "gan", "rbm"}
+    assert set(models.GENERATORS) == {"genegan", "dcgan", "wgan_gp", "cvae", "classic", "gan", "rbm", "gru"}
     for name in ("genegan", "dcgan", "wgan_gp", "cvae"):
         d = models.DEFAULTS[name]
         assert {"steps", "batch_size", "latent", "checkpoint_every"} <= set(d)

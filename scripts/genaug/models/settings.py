@@ -54,6 +54,9 @@ Keys (every GAN generator takes the same keys; only defaults differ):
   ``sample_steps`` (sweeps when sampling), ``lr``, ``anneal`` (share of the
   steps over which lr falls to 0), ``momentum``, ``weight_decay`` (SGD; decay
   on W only), ``init_scale`` (sd of the initial weights).
+- gru (haplotypes; see ``gru``): ``hidden`` (GRU state size), ``embed``
+  (size of the per-SNP input embedding), ``lr`` (Adam), ``clip`` (gradient
+  norm clipping).
 """
 
 import copy
@@ -89,10 +92,13 @@ DEFAULTS = {
     "rbm": {**RUN, "steps": 1000, "batch_size": 64, "hidden": 500, "chains": 128, "gibbs_steps": 5, "restart": 0.05,
             "sample_steps": 200, "lr": 0.03, "anneal": 0.5, "momentum": 0.5, "weight_decay": 1e-4, "init_scale": 0.01,
             "checkpoint_every": 500, "log_every": 250},
+    # gru: 450 steps of 64 is about 40 passes over 700 haplotypes (~7 CPU-min for 2,000 SNPs)
+    "gru": {**RUN, "steps": 450, "batch_size": 64, "hidden": 128, "embed": 16, "lr": 3e-3, "clip": 1.0,
+            "checkpoint_every": 50, "log_every": 50},
 }
 GENERATORS = tuple(DEFAULTS)
 # generators made for one layout only; every other generator takes every layout
-ONLY_LAYOUTS = {"gan": ("binary",), "rbm": ("binary",)}
+ONLY_LAYOUTS = {"gan": ("binary",), "rbm": ("binary",), "gru": ("binary",)}
 
 
 def supports(generator, layout):

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from . import classic
 from .device import Precision, pick_device, rng_state, seeded, set_rng_state, set_threads
 from .gan import GAN
+from .gru import GRU
 from .layouts import layout_from_state, make_layout
 from .mlpgan import MLPGAN
 from .rbm import RBM
@@ -37,7 +38,7 @@ from .settings import NOT_LEARNING, ONLY_LAYOUTS, resolve, supports
 from .vae import CVAE
 
 log = logging.getLogger(__name__)
-FAMILIES = {"genegan": GAN, "dcgan": GAN, "wgan_gp": GAN, "cvae": CVAE, "gan": MLPGAN, "rbm": RBM}
+FAMILIES = {"genegan": GAN, "dcgan": GAN, "wgan_gp": GAN, "cvae": CVAE, "gan": MLPGAN, "rbm": RBM, "gru": GRU}
 FORMAT = 1
 SAMPLE_CHUNK = 128
 CACHE_BYTES = 2 ** 30
