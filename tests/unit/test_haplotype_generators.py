@@ -114,6 +114,20 @@ def linked_blocks(n, rng):
     return np.concatenate([np.repeat(a[:, None], 10, 1), np.repeat(b[:, None], 10, 1)], 1).astype(np.uint8), pop
 
 
+def assert_linked_blocks(model, X, pop, within_mean, within_min, across):
+    """Samples of each population keep its block frequencies (within 0.1), the linkage inside
+    each block (r^2 mean and smallest pair above the bounds) and the blocks' independence."""
+    for p in ("X", "Y"):
+        S = models.sample(model, 2000, cond=p, seed=3).astype(np.float64)
+        real = X[pop == p]
+        for block in (slice(0, 10), slice(10, 20)):
+            assert abs(S[:, block].mean() - real[:, block].mean()) < 0.1, (p, block)
+        r = np.corrcoef(S.T)
+        within = np.r_[r[:10, :10][np.triu_indices(10, 1)], r[10:, 10:][np.triu_indices(10, 1)]] ** 2
+        assert within.mean() > within_mean and within.min() > within_min, (p, within.mean(), within.min())
+        assert np.abs(r[:10, 10:]).max() < across  # the blocks stay independent
+
+
 # Tolerances: over training seeds 1-3 the worst values measured were a block-frequency error
 # of 0.071, a mean within-block r^2 of 0.83 (smallest pair 0.78) and an across-block |r| of
 # 0.13 (seed 1, tested here: 0.028, 0.87, 0.036); an untrained RBM (lr 0) keeps the
@@ -124,15 +138,7 @@ def test_rbm_reproduces_frequencies_and_linkage_of_a_known_distribution(tmp_path
                 "log_every": 10_000, "checkpoint_every": 10_000}
     result = models.train("rbm", X, cond=pop, layout="binary", settings=settings, seed=1, out_dir=tmp_path,
                           threads=1)
-    for p in ("X", "Y"):
-        S = models.sample(result.model, 2000, cond=p, seed=3).astype(np.float64)
-        real = X[pop == p]
-        for block in (slice(0, 10), slice(10, 20)):
-            assert abs(S[:, block].mean() - real[:, block].mean()) < 0.1, (p, block)
-        r = np.corrcoef(S.T)
-        within = np.r_[r[:10, :10][np.triu_indices(10, 1)], r[10:, 10:][np.triu_indices(10, 1)]] ** 2
-        assert within.mean() > 0.75 and within.min() > 0.6, (p, within.mean(), within.min())
-        assert np.abs(r[:10, 10:]).max() < 0.15  # the blocks stay independent
+    assert_linked_blocks(result.model, X, pop, within_mean=0.75, within_min=0.6, across=0.15)
 
 
 def test_gru_output_biases_start_at_allele_frequencies(tmp_path):
@@ -156,15 +162,7 @@ def test_gru_reproduces_frequencies_and_linkage_of_a_known_distribution(tmp_path
                 "log_every": 10_000, "checkpoint_every": 10_000}
     result = models.train("gru", X, cond=pop, layout="binary", settings=settings, seed=1, out_dir=tmp_path,
                           threads=1)
-    for p in ("X", "Y"):
-        S = models.sample(result.model, 2000, cond=p, seed=3).astype(np.float64)
-        real = X[pop == p]
-        for block in (slice(0, 10), slice(10, 20)):
-            assert abs(S[:, block].mean() - real[:, block].mean()) < 0.1, (p, block)
-        r = np.corrcoef(S.T)
-        within = np.r_[r[:10, :10][np.triu_indices(10, 1)], r[10:, 10:][np.triu_indices(10, 1)]] ** 2
-        assert within.mean() > 0.9 and within.min() > 0.8, (p, within.mean(), within.min())
-        assert np.abs(r[:10, 10:]).max() < 0.2  # the blocks stay independent
+    assert_linked_blocks(result.model, X, pop, within_mean=0.9, within_min=0.8, across=0.2)
 
 
 @pytest.mark.parametrize("generator", ["gan", "rbm", "gru"])
