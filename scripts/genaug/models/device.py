@@ -52,10 +52,15 @@ class Precision:
             return contextlib.nullcontext()
         return torch.autocast(device_type=self.device.type, dtype=self.dtype)
 
-    def backward_step(self, loss, optimizer):
-        """Zero the gradients of one optimiser, backward, step."""
+    def backward_step(self, loss, optimizer, clip=None):
+        """Zero the gradients of one optimiser, backward, step; with ``clip``, the
+        (unscaled) gradient norm of the optimiser's parameters is clipped to it first."""
         optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
+        if clip is not None:
+            self.scaler.unscale_(optimizer)
+            params = [p for group in optimizer.param_groups for p in group["params"]]
+            torch.nn.utils.clip_grad_norm_(params, clip)
         self.scaler.step(optimizer)
         self.scaler.update()
 

@@ -1,6 +1,18 @@
-"""What every generator family keeps, and the one check that it can learn the layout."""
+"""What every generator family keeps, the one check that it can learn the layout, and the
+draws and logits the 0/1 families (rbm, gru) share."""
+
+import torch
 
 from .settings import ONLY_LAYOUTS
+
+
+def bernoulli(p, g):
+    """0/1 draws with probabilities ``p`` from the CPU generator ``g`` (same on CPU and GPU)."""
+    return (torch.rand(p.shape, generator=g).to(p.device) < p).to(p.dtype)
+
+
+def logit(p):
+    return torch.log(p) - torch.log1p(-p)
 
 
 class Family:

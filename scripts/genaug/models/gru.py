@@ -27,17 +27,12 @@ on the same split its privacy loss was 0.00 at LD r2 r 0.92 (README,
 import torch
 from torch import nn
 
-from .family import Family
-
-
-def _logit(p):
-    return torch.log(p) - torch.log1p(-p)
+from .family import Family, bernoulli, logit
 
 
 class HaplotypeGRU(nn.Module):
     def __init__(self, n_snps, n_cond, hidden, embed):
         super().__init__()
-        self.n_cond = n_cond
         self.embed = nn.Parameter(torch.randn(n_snps, 3, embed) * 0.1)  # (SNP, previous allele 0 / 1 / start)
         self.h0 = nn.Parameter(torch.zeros(hidden))
         self.C = nn.Parameter(torch.zeros(n_cond, hidden))
@@ -78,20 +73,14 @@ class GRU(Family):
     def init_from_data(self, x, c, g):
         """Output biases from the allele frequencies of items ``x`` (network space, (n, J))."""
         eps = 1.0 / (2 * len(x))
-        self.nets["gru"].out_b.copy_(_logit(x.mean(0).clamp(eps, 1 - eps)))
+        self.nets["gru"].out_b.copy_(logit(x.mean(0).clamp(eps, 1 - eps)))
 
     def train_step(self, batch, g, step):
         x, c = batch()
-        net, opt, scaler = self.nets["gru"], self.optimizers["gru"], self.precision.scaler
         with self.precision.autocast():
-            logits = net(x, c)
+            logits = self.nets["gru"](x, c)
         loss = nn.functional.binary_cross_entropy_with_logits(logits.float(), x)
-        opt.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
-        scaler.unscale_(opt)
-        nn.utils.clip_grad_norm_(net.parameters(), self.settings["clip"])
-        scaler.step(opt)
-        scaler.update()
+        self.precision.backward_step(loss, self.optimizers["gru"], clip=self.settings["clip"])
         return {"loss": loss.item()}
 
     @torch.no_grad()
@@ -104,6 +93,6 @@ class GRU(Family):
         for j in range(J):
             state, h = net.gru((net.embed[j, prev] + c_in)[:, None, :], h)
             p = torch.sigmoid(state[:, 0].float() @ net.out_w[j] + net.out_b[j])
-            prev = (torch.rand(n, generator=g).to(self.device) < p).long()
+            prev = bernoulli(p, g).long()
             out[:, j] = prev
         return out

@@ -39,7 +39,7 @@ returned and the layout draws v from it.
 import torch
 from torch import nn
 
-from .family import Family
+from .family import Family, bernoulli, logit
 
 LAMBDA = 0.5  # hidden offset of the centred energy
 
@@ -83,15 +83,6 @@ class Chains(nn.Module):
         self.register_buffer("c", torch.zeros(n_chains, n_cond))
 
 
-def bernoulli(p, g):
-    """0/1 draws with probabilities ``p`` from the CPU generator ``g`` (same on CPU and GPU)."""
-    return (torch.rand(p.shape, generator=g).to(p.device) < p).to(p.dtype)
-
-
-def _logit(p):
-    return torch.log(p) - torch.log1p(-p)
-
-
 class RBM(Family):
     """Family interface of ``training``: nets, optimizers, train_step, generate, export."""
 
@@ -121,13 +112,13 @@ class RBM(Family):
         rbm, n = self.nets["rbm"], len(x)
         eps = 1.0 / (2 * n)
         p_all = x.mean(0).clamp(eps, 1 - eps)
-        rbm.a.copy_(_logit(p_all))
+        rbm.a.copy_(logit(p_all))
         start = p_all[None]
         if self.n_cond:
             counts = c.sum(0)
             p_k = ((c.T @ x) / counts.clamp_min(1)[:, None]).clamp(eps, 1 - eps)
             p_k[counts == 0] = p_all
-            rbm.A.copy_(_logit(p_k) - _logit(p_all))
+            rbm.A.copy_(logit(p_k) - logit(p_all))
             start = p_k
         rbm.start.copy_(start)
         chains = self.nets["chains"]
