@@ -374,3 +374,15 @@ def test_defaults_cover_every_generator():
         assert {"steps", "batch_size", "latent", "checkpoint_every"} <= set(d)
     assert models.DEFAULTS["genegan"]["arch"] == "residual" and models.DEFAULTS["genegan"]["spectral_norm"]
     assert models.DEFAULTS["wgan_gp"]["loss"] == "wasserstein" and models.DEFAULTS["wgan_gp"]["n_critic"] > 1
+
+
+def test_backward_step_clips_the_gradient_norm_when_asked():
+    from genaug.models.device import Precision
+    steps = []
+    for clip in (None, 0.5):
+        w = torch.nn.Parameter(torch.zeros(4))
+        opt = torch.optim.SGD([w], lr=1.0)
+        Precision("cpu").backward_step(-(w * torch.tensor([3.0, 4.0, 0.0, 0.0])).sum(), opt, clip=clip)
+        steps.append(float(w.detach().norm()))
+    assert steps[0] == pytest.approx(5.0)  # the whole gradient (3, 4, 0, 0)
+    assert steps[1] == pytest.approx(0.5)  # scaled down to norm 0.5
