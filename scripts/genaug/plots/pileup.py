@@ -15,7 +15,6 @@ is what models see. Colours, cell by cell:
 Strand and mapping quality are not drawn; the channel profiles show them.
 """
 
-
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
