@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from genaug import models
+from genaug.models.family import Family
 
 TINY = {
     "gan": {"steps": 3, "batch_size": 4, "latent": 8, "log_every": 1},
@@ -197,10 +198,27 @@ def test_killed_run_resumes_to_the_same_weights(generator, tmp_path):
     assert history[0] == history[1]
 
 
-def test_rbm_checkpoint_of_other_steps_is_not_resumed(tmp_path):
-    """Its learning rate anneals over the last share of ``steps``: another total is another run."""
+@pytest.mark.parametrize("generator", ["rbm", "gru"])
+def test_annealed_checkpoint_of_other_steps_is_not_resumed(generator, tmp_path):
+    """Their learning rate anneals over the last share of ``steps``: another total is another run."""
     X = haplotypes()
-    fit("rbm", X, tmp_path, steps=6, checkpoint_every=2, stop_after=5)
-    assert fit("rbm", X, tmp_path, steps=8, checkpoint_every=2).resumed_from == 0
+    fit(generator, X, tmp_path, steps=6, checkpoint_every=2, stop_after=5)
+    assert fit(generator, X, tmp_path, steps=8, checkpoint_every=2).resumed_from == 0
+
+
+def test_gan_checkpoint_of_other_steps_is_resumed(tmp_path):
+    X = haplotypes()
     fit("gan", X, tmp_path / "gan", steps=6, checkpoint_every=2, stop_after=5)
     assert fit("gan", X, tmp_path / "gan", steps=8, checkpoint_every=2).resumed_from == 4
+
+
+def test_learning_rate_is_constant_then_falls_linearly_over_the_anneal_share():
+    fam = Family.__new__(Family)
+    fam.settings = {"lr": 2.0, "steps": 10, "anneal": 0.2}
+    lrs = [fam.lr(step) for step in range(1, 11)]
+    assert lrs == [2.0] * 9 + [1.0]
+    fam.settings = {"lr": 2.0, "steps": 100, "anneal": 0.5}
+    lrs = [fam.lr(step) for step in range(1, 101)]
+    assert lrs[:51] == [2.0] * 51 and all(a > b for a, b in zip(lrs[50:], lrs[51:])) and lrs[-1] == 2.0 / 50
+    fam.settings = {"lr": 2.0, "steps": 10, "anneal": 0}
+    assert {fam.lr(step) for step in range(1, 11)} == {2.0}

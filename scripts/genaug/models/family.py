@@ -28,3 +28,11 @@ class Family:
             raise ValueError(f"{self.name} models {' or '.join(only)} items, not {layout.name} items")
         self.settings, self.layout, self.n_cond, self.precision = settings, layout, n_cond, precision
         self.device = precision.device
+
+    def lr(self, step):
+        """Settings ``lr`` at step ``step`` (1-based), falling linearly to 0 over the last
+        ``anneal`` share of ``steps`` (the families that set ``anneal``: rbm, gru)."""
+        s = self.settings
+        if not s.get("anneal"):
+            return s["lr"]
+        return s["lr"] * min(1.0, (s["steps"] - step + 1) / (s["anneal"] * s["steps"]))

@@ -12,7 +12,8 @@ output weights at 0, so the untrained model already draws the allele
 frequencies.
 
 Training: cross-entropy of every allele given the ones before it, Adam,
-gradient norm clipped at ``clip``. Sampling: each SNP drawn from its
+gradient norm clipped at ``clip``, the learning rate falling linearly to 0 over
+the last ``anneal`` share of the steps (``Family.lr``). Sampling: each SNP drawn from its
 p(v_j | v_<j, c) in turn; the 0/1 draws are returned, so the layout's own draw
 keeps them.
 
@@ -59,6 +60,7 @@ class GRU(Family):
     """Family interface of ``training``: nets, optimizers, train_step, generate, export."""
 
     name = "gru"
+    schedule_keys = ("steps",)  # the learning rate depends on them: a checkpoint of other steps is not resumed
 
     def __init__(self, layout, settings, n_cond, precision, train=True):
         super().__init__(layout, settings, n_cond, precision)
@@ -79,6 +81,8 @@ class GRU(Family):
 
     def train_step(self, batch, g, step):
         x, c = batch()
+        for group in self.optimizers["gru"].param_groups:
+            group["lr"] = self.lr(step)
         with self.precision.autocast():
             logits = self.nets["gru"](x, c)
         loss = nn.functional.binary_cross_entropy_with_logits(logits.float(), x)

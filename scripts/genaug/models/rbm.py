@@ -131,13 +131,6 @@ class RBM(Family):
             cond_idx = torch.zeros(len(chains.v), dtype=torch.long, device=self.device)
         chains.v.copy_(bernoulli(start[cond_idx], g))
 
-    def lr(self, step):
-        """``lr``, falling linearly to 0 over the last ``anneal`` share of the steps."""
-        s = self.settings
-        if not s["anneal"]:
-            return s["lr"]
-        return s["lr"] * min(1.0, (s["steps"] - step + 1) / (s["anneal"] * s["steps"]))
-
     def gibbs(self, v, c, steps, g):
         """``steps`` Gibbs sweeps v -> h -> v; returns the last v and its p(v | h)."""
         rbm = self.nets["rbm"]

@@ -55,8 +55,8 @@ Keys (every GAN generator takes the same keys; only defaults differ):
   steps over which lr falls to 0), ``momentum``, ``weight_decay`` (SGD; decay
   on W only), ``init_scale`` (sd of the initial weights).
 - gru (haplotypes; see ``gru``): ``hidden`` (GRU state size), ``embed``
-  (size of the per-SNP input embedding), ``lr`` (Adam), ``clip`` (gradient
-  norm clipping).
+  (size of the per-SNP input embedding), ``lr`` (Adam), ``anneal`` (as for
+  rbm), ``clip`` (gradient norm clipping).
 """
 
 import copy
@@ -92,8 +92,8 @@ DEFAULTS = {
     "rbm": {**RUN, "steps": 1000, "batch_size": 64, "hidden": 500, "chains": 128, "gibbs_steps": 5, "restart": 0.05,
             "sample_steps": 200, "lr": 0.03, "anneal": 0.5, "momentum": 0.5, "weight_decay": 1e-4, "init_scale": 0.01,
             "checkpoint_every": 500, "log_every": 250},
-    # gru: 450 steps of 64 is about 40 passes over 700 haplotypes (837 s on one thread for 1,962 SNPs)
-    "gru": {**RUN, "steps": 450, "batch_size": 64, "hidden": 128, "embed": 16, "lr": 3e-3, "clip": 1.0,
+    # gru: 990 steps of 64 is about 90 passes over 700 haplotypes; the last fifth anneals the lr
+    "gru": {**RUN, "steps": 990, "batch_size": 64, "hidden": 128, "embed": 16, "lr": 3e-3, "anneal": 0.2, "clip": 1.0,
             "checkpoint_every": 50, "log_every": 50},
 }
 GENERATORS = tuple(DEFAULTS)
