@@ -206,8 +206,10 @@ def test_annealed_checkpoint_of_other_steps_is_not_resumed(generator, tmp_path):
     assert fit(generator, X, tmp_path, steps=8, checkpoint_every=2).resumed_from == 0
 
 
-def test_gan_checkpoint_of_other_steps_is_resumed(tmp_path):
+def test_checkpoint_of_other_steps_is_resumed_without_annealing(tmp_path):
     X = haplotypes()
+    fit("rbm", X, tmp_path / "rbm", steps=6, checkpoint_every=2, stop_after=5, anneal=0)
+    assert fit("rbm", X, tmp_path / "rbm", steps=8, checkpoint_every=2, anneal=0).resumed_from == 4
     fit("gan", X, tmp_path / "gan", steps=6, checkpoint_every=2, stop_after=5)
     assert fit("gan", X, tmp_path / "gan", steps=8, checkpoint_every=2).resumed_from == 4
 

@@ -15,6 +15,12 @@ def logit(p):
     return torch.log(p) - torch.log1p(-p)
 
 
+def schedule_keys(settings):
+    """Settings outside the learning ones that ``Family.lr`` reads: ``steps`` when the
+    rate anneals, so a checkpoint made for another total is not resumed."""
+    return ("steps",) if settings.get("anneal") else ()
+
+
 class Family:
     """Base of the families in ``training.FAMILIES``: settings, layout, number of
     conditions, precision and device. ``name``: the generator whose entry in

@@ -62,7 +62,6 @@ class GRU(Family):
     """Family interface of ``training``: nets, optimizers, train_step, generate, export."""
 
     name = "gru"
-    schedule_keys = ("steps",)  # the learning rate depends on them: a checkpoint of other steps is not resumed
 
     def __init__(self, layout, settings, n_cond, precision, train=True):
         super().__init__(layout, settings, n_cond, precision)

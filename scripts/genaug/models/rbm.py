@@ -87,7 +87,6 @@ class RBM(Family):
     """Family interface of ``training``: nets, optimizers, train_step, generate, export."""
 
     name = "rbm"
-    schedule_keys = ("steps",)  # the learning rate depends on them: a checkpoint of other steps is not resumed
 
     def __init__(self, layout, settings, n_cond, precision, train=True):
         super().__init__(layout, settings, n_cond, precision)

@@ -29,6 +29,7 @@ import torch.nn.functional as F
 
 from . import classic
 from .device import Precision, pick_device, rng_state, seeded, set_rng_state, set_threads
+from .family import schedule_keys
 from .gan import GAN
 from .gru import GRU
 from .layouts import layout_from_state, make_layout
@@ -210,8 +211,7 @@ def _want(values, counts, n, cond, g, model_path):
 
 def _fingerprint(generator, s, seed, lay, X, cond_idx):
     h = hashlib.sha256()
-    schedule = getattr(FAMILIES.get(generator), "schedule_keys", ())  # keys a learning-rate schedule uses
-    learning = {k: v for k, v in s.items() if k not in NOT_LEARNING or k in schedule}
+    learning = {k: v for k, v in s.items() if k not in NOT_LEARNING or k in schedule_keys(s)}
     h.update(json.dumps([FORMAT, generator, learning, int(seed), lay.name, str(lay.net_shape),
                          str(X.shape), str(X.dtype)], sort_keys=True).encode())
     h.update(np.ascontiguousarray(X).view(np.uint8).data)
