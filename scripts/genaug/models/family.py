@@ -35,6 +35,11 @@ class Family:
         self.settings, self.layout, self.n_cond, self.precision = settings, layout, n_cond, precision
         self.device = precision.device
 
+    def set_lr(self, optimizer, step):
+        """Every parameter group of ``optimizer`` at ``lr(step)``."""
+        for group in optimizer.param_groups:
+            group["lr"] = self.lr(step)
+
     def lr(self, step):
         """Settings ``lr`` at step ``step`` (1-based), falling linearly to 0 over the last
         ``anneal`` share of ``steps`` (the families that set ``anneal``: rbm, gru)."""

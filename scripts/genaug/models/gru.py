@@ -82,8 +82,7 @@ class GRU(Family):
 
     def train_step(self, batch, g, step):
         x, c = batch()
-        for group in self.optimizers["gru"].param_groups:
-            group["lr"] = self.lr(step)
+        self.set_lr(self.optimizers["gru"], step)
         with self.precision.autocast():
             logits = self.nets["gru"](x, c)
         loss = nn.functional.binary_cross_entropy_with_logits(logits.float(), x)

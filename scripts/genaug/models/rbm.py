@@ -143,8 +143,7 @@ class RBM(Family):
     def train_step(self, batch, g, step):
         x, c = batch()
         rbm, chains, opt = self.nets["rbm"], self.nets["chains"], self.optimizers["rbm"]
-        for group in opt.param_groups:
-            group["lr"] = self.lr(step)
+        self.set_lr(opt, step)
         with torch.no_grad():
             ph = rbm.hidden_prob(x, c)
             v = chains.v
