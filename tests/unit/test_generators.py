@@ -239,6 +239,26 @@ def test_classic_other_layouts_only_make_possible_items(tmp_path):
     assert lay.problems(S) == [] and S.dtype == np.float32
 
 
+def test_classic_mosaic_copies_each_segment_from_an_item_of_the_class():
+    # pool row i holds the value i at every site, so an output site names its source
+    pool = np.repeat(np.arange(10)[:, None], 300, axis=1)
+    by_class = {0: np.arange(0, 5), 1: np.arange(5, 10)}
+    want = np.array([0, 1] * 100)
+    rng = np.random.default_rng(0)
+    src = np.array([rng.choice(by_class[k]) for k in want])
+    mate = np.array([rng.choice(by_class[k]) for k in want])
+    out = classic.mosaic(pool, by_class, want, src, mate, 8, rng)
+    assert out.shape == (200, 300)
+    for i, row in enumerate(out):
+        assert set(row) <= set(by_class[want[i]])           # only items of the wanted class
+        assert np.count_nonzero(np.diff(row)) <= 8           # at most one change per cut
+    assert np.mean(out[:, 0] == src) > 0.9                    # the first segment is the item's own
+    # (unless a cut falls at site 0), and more than two sources per haplotype (a mosaic of two would have at most 2)
+    assert np.mean([len(set(row)) for row in out]) > 3
+    same = classic.mosaic(pool, by_class, want, src, mate, 0, np.random.default_rng(1))
+    assert (same == pool[src]).all()                         # no cut: copies
+
+
 # --- learning a known distribution ------------------------------------------------
 
 MU, SD, RHO = np.array([1.0, -2.0]), np.array([1.0, 2.0]), 0.8

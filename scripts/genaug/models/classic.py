@@ -8,8 +8,8 @@ Each synthetic item starts from a real item of the wanted class:
   jitter base qualities by a few Phred (zero stays zero); empty rows stay below;
 - sequences: reverse complement (bases in A, C, G, T order);
 - vectors: mixup with another item of the class, then Gaussian noise;
-- binary: a mosaic of the item and another of its class cut at ``crossovers``
-  random points (recombination);
+- binary: a mosaic cut at ``crossovers`` random points, each segment copied
+  from an item of the class (recombination; ``mosaic``);
 - images without pileup channels: copies.
 """
 
@@ -39,16 +39,28 @@ def draw(pool, pool_cond, layout, settings, want, rng):
         x = x + rng.normal(size=x.shape) * s["noise"] * layout.std.numpy()
         return np.clip(x, layout.lo.numpy(), layout.hi.numpy()).astype(layout.dtype)
     if layout.name == "binary":
-        n_sites = pool.shape[1]
-        out = pool[src].copy()
-        for i in range(len(src)):
-            cuts = np.sort(rng.integers(0, n_sites + 1, size=s["crossovers"]))
-            segment = np.searchsorted(cuts, np.arange(n_sites), side="right") % 2 == 1
-            out[i, segment] = pool[mate[i], segment]
-        return out
+        return mosaic(pool, by_class, want, src, mate, s["crossovers"], rng)
     if layout.pileup is None:
         return pool[src].copy()
     return np.stack([augment_pileup(pool[i], layout.pileup, s, rng) for i in src])
+
+
+def mosaic(pool, by_class, want, src, mate, crossovers, rng):
+    """Haplotype i: ``crossovers`` uniform cut points split the sites into
+    segments; the first is copied from ``src[i]``, the second from ``mate[i]``
+    and each further one from another item of class ``want[i]`` drawn with
+    replacement (a copying model, as recombination makes real haplotypes
+    mosaics of others)."""
+    n_sites = pool.shape[1]
+    sites = np.arange(n_sites)
+    out = np.empty((len(src), n_sites), dtype=pool.dtype)
+    for i in range(len(src)):
+        cuts = np.sort(rng.integers(0, n_sites + 1, size=crossovers))
+        segment = np.searchsorted(cuts, sites, side="right")
+        more = rng.choice(by_class[want[i]], size=max(crossovers - 1, 0))
+        sources = np.concatenate([[src[i], mate[i]], more])
+        out[i] = pool[sources[segment], sites]
+    return out
 
 
 def augment_pileup(x, P, s, rng):
