@@ -22,12 +22,13 @@ Why it is here: on the demo (700 training haplotypes) the RBM's samples sit
 0.07-0.10). This model learns the haplotypes' sequential structure, which
 recombination makes local, rather than whole training haplotypes as modes.
 With the defaults, ``bench/haplotypes.py --generators gru --threads 1`` on
-split seeds 1 and 2 gave AF r 0.996 / 0.994, LD r2 r 0.950 / 0.949, AATS
-train 0.598 / 0.573, AATS held-out 0.603 / 0.589 and privacy loss
-0.005 / 0.015 (README, "Haplotypes"); at 450 steps AATS was 0.64-0.67. Its
-samples are never exact copies of a real haplotype, so only a sharper model
-brings them as close to real haplotypes as real ones are to each other. The
-step count was chosen on those same audits.
+split seeds 1 and 2 gave AF r 0.995 / 0.995, LD r2 r 0.954 / 0.953, AATS
+train 0.581 / 0.588, AATS held-out 0.579 / 0.601 and privacy loss
+-0.001 / 0.013 (README, "Haplotypes"); at 450 steps AATS was 0.64-0.67, at
+1320 0.57-0.60. Its samples are never exact copies of a real haplotype, so
+only a sharper model brings them as close to real haplotypes as real ones are
+to each other (a sampling temperature below 1 made AATS worse). The step count
+was chosen on those same audits.
 """
 
 import torch

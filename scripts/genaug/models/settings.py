@@ -40,7 +40,8 @@ Keys (every GAN generator takes the same keys; only defaults differ):
   ``reverse_complement`` (probability, sequences), ``noise`` (Gaussian noise,
   fraction of each feature's sd, vectors), ``mixup`` (Beta(a, a) mixing with
   an item of the same class, 0 = off, vectors), ``crossovers`` (recombination
-  breakpoints between two items of the same class, binary).
+  breakpoints, binary: each segment is copied from an item of the same class; 8
+  met the fidelity and privacy targets on the demo, README "Haplotypes").
 - gan (haplotypes, after Yelmen et al. 2021; see ``mlpgan``): ``g_hidden``,
   ``d_hidden`` (hidden layer sizes as fractions of the SNP count), ``leak``
   (LeakyReLU slope), ``l2`` (weight regularisation), ``real_noise`` (uniform
@@ -79,7 +80,7 @@ DEFAULTS = {
                 "lr_d": 3e-4, "betas": [0.5, 0.9], "gradient_penalty": 10.0},
     "cvae": {**RUN, **NET, "steps": 800, "latent": 32, "arch": "transpose", "lr": 1e-3, "beta": 1.0},
     "classic": {"shuffle": True, "subsample": 0.7, "shift": 3, "quality_jitter": 2,
-                "reverse_complement": 0.5, "noise": 0.1, "mixup": 0.4, "crossovers": 1},
+                "reverse_complement": 0.5, "noise": 0.1, "mixup": 0.4, "crossovers": 8},
     # haplotypes (binary layout only); sizes for ~2,000 SNPs x ~700 haplotypes on 2 CPU cores
     # gan: Yelmen et al.'s layout, L2, LeakyReLU and latent; for minutes on 2 CPU cores, hidden
     # layers of half the SNP count (theirs: g_hidden [1/1.2, 1/1.1], d_hidden [1/2, 1/3]) and the
@@ -92,9 +93,9 @@ DEFAULTS = {
     "rbm": {**RUN, "steps": 1000, "batch_size": 64, "hidden": 500, "chains": 128, "gibbs_steps": 5, "restart": 0.05,
             "sample_steps": 200, "lr": 0.03, "anneal": 0.5, "momentum": 0.5, "weight_decay": 1e-4, "init_scale": 0.01,
             "checkpoint_every": 500, "log_every": 250},
-    # gru: 1320 steps of 64 is about 120 passes over 700 haplotypes, the last fifth annealing the lr
-    # (2875 s on one thread for 1,962 SNPs, another job on the second core)
-    "gru": {**RUN, "steps": 1320, "batch_size": 64, "hidden": 128, "embed": 16, "lr": 3e-3, "anneal": 0.2, "clip": 1.0,
+    # gru: 1650 steps of 64 is about 150 passes over 700 haplotypes, the last fifth annealing the lr
+    # (3500-3870 s on one thread for 1,962 SNPs, another job on the second core)
+    "gru": {**RUN, "steps": 1650, "batch_size": 64, "hidden": 128, "embed": 16, "lr": 3e-3, "anneal": 0.2, "clip": 1.0,
             "checkpoint_every": 50, "log_every": 50},
 }
 GENERATORS = tuple(DEFAULTS)
