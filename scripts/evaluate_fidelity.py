@@ -5,7 +5,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from genaug import fidelity, models
+from genaug import fidelity, generators
 from genaug.augment import generator_items
 from genaug.outputs import write_json
 from genaug.logs import setup_logging
@@ -22,7 +22,7 @@ train_idx, rare = generator_items(enc.y, split.train, p.train_on)
 classes = np.unique(enc.y[train_idx])
 heldout_idx = np.sort(np.concatenate([split.val, split.test]))
 heldout_idx = heldout_idx[np.isin(enc.y[heldout_idx], classes)]
-synthetic = models.sample(snakemake.input.model, len(train_idx), seed=p.seed + 1, threads=snakemake.threads)
+synthetic = generators.sample(snakemake.input.model, len(train_idx), seed=p.seed + 1, threads=snakemake.threads)
 log.info("%s: %d training items, %d held-out real items, %d synthetic items drawn for the audit",
          w.generator, len(train_idx), len(heldout_idx), len(synthetic))
 variants = pd.read_csv(snakemake.input.variants, sep="\t") if "variants" in snakemake.input.keys() else None

@@ -2,7 +2,7 @@
 
 import logging
 
-from genaug import models
+from genaug import generators
 from genaug.augment import n_to_balance, rare_class, rare_condition, save_synthetic
 from genaug.logs import setup_logging
 from genaug.split import load_split
@@ -20,7 +20,7 @@ log.info("train holds %d %s of %d items: drawing %d synthetic items for a share 
          n_rare, enc.classes[rare], len(split.train), n, p.balance)
 # a generator of every class draws the rare one; a rare-class generator draws at its training frequencies
 cond = rare_condition(snakemake.input.samples, p.condition, enc.y, rare) if p.train_on == "all" else None
-X, cond = models.sample(snakemake.input.model, n, cond=cond, seed=p.seed, threads=snakemake.threads,
+X, cond = generators.sample(snakemake.input.model, n, cond=cond, seed=p.seed, threads=snakemake.threads,
                         return_cond=True)
 save_synthetic(snakemake.output.synthetic, X, rare, enc.classes, enc.layout, snakemake.wildcards.generator,
                condition=cond, channels=enc.channels)

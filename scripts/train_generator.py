@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-from genaug import models
+from genaug import generators
 from genaug.augment import generator_conditions, generator_items
 from genaug.logs import setup_logging
 from genaug.split import load_split
@@ -21,7 +21,7 @@ cond = generator_conditions(snakemake.input.samples, p.condition, idx)
 log.info("%s: %d train items (%s)%s", snakemake.wildcards.generator, len(idx),
          f"class {enc.classes[rare]}" if p.train_on == "rare" else "every class",
          f", conditioned on {p.condition} ({', '.join(sorted(set(cond)))})" if p.condition else "")
-result = models.train(snakemake.wildcards.generator, np.asarray(enc.X[idx]), cond=cond, layout=enc.layout,
+result = generators.train(snakemake.wildcards.generator, np.asarray(enc.X[idx]), cond=cond, layout=enc.layout,
                       settings=p.settings, seed=p.seed, out_dir=os.path.dirname(snakemake.output.model),
                       threads=snakemake.threads, channels=enc.channels)
 log.info("trained %d steps on %s in %.1f s (resumed from step %d)", result.steps, result.device,

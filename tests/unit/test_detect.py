@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from genaug.detect import feature_names, load_detector, summary_features, train_detector
-from genaug.detect.train import choose_threshold
+from genaug.metrics import choose_threshold
 from genaug.encode import channels as ch
 from genaug.errors import InputError
 

@@ -17,7 +17,7 @@ import pysam
 import pytest
 import torch
 
-from genaug import models
+from genaug import generators
 from genaug.detect import load_detector, train_detector
 from genaug.encode.sv import SvSettings, encode_sv
 from genaug.errors import InputError
@@ -237,7 +237,7 @@ def test_detector_of_another_channel_set(trained, tmp_path):
 
 def test_model_files_that_are_not_detectors(trained, tmp_path):
     enc = load_encoded(trained / "encoded.npz")
-    gen = models.train("classic", enc.X[enc.y == 1][:8], layout="image", out_dir=tmp_path / "gen",
+    gen = generators.train("classic", enc.X[enc.y == 1][:8], layout="image", out_dir=tmp_path / "gen",
                        channels=enc.channels)
     _fails(tmp_path, gen.model, "not a genaug detector", model=gen.model)
     text = tmp_path / "model.pt"

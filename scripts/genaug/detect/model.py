@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 from ..errors import InputError
-from ..models.device import pick_device, set_threads
-from ..models.layouts import layout_from_state
+from ..device import pick_device, set_threads
+from ..layouts import layout_from_state
 from ..outputs import replacing
 from .features import summary_features
 from .nets import detector_net

@@ -6,7 +6,7 @@
 - ``sequence``: the same with 1-D convolutions (kernel 7 first, then 5).
 - ``vector`` / ``binary``: an MLP (linear, batch norm, LeakyReLU, dropout).
 
-Every net maps network-space items (``models.layouts``) to one logit per class.
+Every net maps network-space items (``genaug.layouts``) to one logit per class.
 """
 
 import torch

@@ -27,9 +27,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..metrics import average_precision, pick_threshold
-from ..models.device import pick_device, seeded, set_threads
-from ..models.layouts import make_layout
+from ..metrics import average_precision, choose_threshold
+from ..device import pick_device, seeded, set_threads
+from ..layouts import make_layout
 from .features import summary_features
 from .model import Detector
 from .nets import detector_net
@@ -136,25 +136,6 @@ def train_detector(strategy, X_train, y_train, X_val, y_val, classes, positive, 
     # the threshold from the scores the saved detector gives (from the items, as when it is applied)
     detector.threshold = choose_threshold((y_val == positive).astype(int), detector.score(X_val, device=dev))
     return DetectResult(detector, history, best[0], time.time() - t0, str(dev))
-
-
-def choose_threshold(y_val, score_val):
-    """The validation F1-maximising threshold (``metrics.pick_threshold``), moved to the middle
-    (in log-odds) of the gap below it, where every threshold makes the same validation calls.
-
-    pick_threshold returns a validation score itself, the edge of that gap; a
-    test item scoring a hair below it would be called negative, so the edge
-    would understate recall on new data.
-    """
-    t = float(pick_threshold(y_val, score_val))
-    below = np.asarray(score_val, np.float64)
-    below = below[below < t]
-    if not len(below):
-        return t
-    lo = float(below.max())
-    logit = lambda p: np.log(np.clip(p, 1e-12, 1 - 1e-12) / (1 - np.clip(p, 1e-12, 1 - 1e-12)))
-    mid = float(1 / (1 + np.exp(-(logit(t) + logit(lo)) / 2)))
-    return mid if lo < mid <= t else t
 
 
 def _network(X, lay):

@@ -1,6 +1,6 @@
 """Generators of synthetic items: train on the rare class, then sample.
 
-    from genaug import models
+    from genaug import generators
     result = models.train("genegan", X, cond=None, layout="image", settings={"steps": 600},
                           seed=1, out_dir="results/d/generators/genegan", threads=2,
                           channels=encoded.channels)
@@ -14,7 +14,7 @@ checkpoints, sampling), ``device`` (device, threads, precision, seeds),
 ``settings`` (``DEFAULTS`` per generator).
 """
 
-from .layouts import from_float, layout_from_state, make_layout, to_float
+from ..layouts import from_float, layout_from_state, make_layout, to_float
 from .settings import DEFAULTS, GENERATORS, resolve, supports
 from .training import TrainResult, sample, train
 
