@@ -16,7 +16,7 @@ for m_path, p_path in zip(snakemake.input.metrics, snakemake.input.predictions):
         m = json.load(f)
     preds = pd.read_csv(p_path, sep="\t")
     y = (preds["label"].to_numpy() == m["classes"].index(m["positive"])).astype(int)
-    curves.setdefault(m["strategy"], []).append((y, preds["score"].to_numpy(), m["test"]["f1"]))
+    curves.setdefault((m["detector"], m["strategy"]), []).append((y, preds["score"].to_numpy(), m["test"]["f1"]))
 summary = pd.read_csv(snakemake.input.summary, sep="\t")
 comparisons = pd.read_csv(snakemake.input.comparisons, sep="\t")
 plot_detection(summary, comparisons, curves, snakemake.output.figure,

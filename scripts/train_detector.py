@@ -1,4 +1,4 @@
-"""Rule train_detector: one strategy, one replicate seed; threshold on val, metrics on test."""
+"""Rule train_detector: one detector, one strategy, one replicate seed; threshold on val, metrics on test."""
 
 import logging
 
@@ -21,7 +21,7 @@ split = load_split(snakemake.input.split)
 positive = rare_class(enc.y[split.train])
 X_syn = load_encoded(snakemake.input.synthetic).X if "synthetic" in snakemake.input.keys() else None
 X_val = np.asarray(enc.X[split.val])
-result = train_detector(w.strategy, np.asarray(enc.X[split.train]), enc.y[split.train], X_val,
+result = train_detector(w.detector, w.strategy, np.asarray(enc.X[split.train]), enc.y[split.train], X_val,
                         enc.y[split.val], list(enc.classes), positive, enc.layout, channels=enc.channels,
                         X_synthetic=X_syn, settings=p.settings, seed=p.seed, threads=snakemake.threads)
 result.detector.save(out.model)
@@ -29,11 +29,11 @@ write_tsv(pd.DataFrame(result.history, columns=["epoch", "train_loss", "val_loss
 # the model is fixed: only now are the test items read
 metrics, preds = evaluate(result.detector, np.asarray(enc.X[split.test]), enc.y[split.test], split.test,
                           X_val, enc.y[split.val], snakemake.threads)
-metrics.update(dataset=w.dataset, strategy=w.strategy, replicate=int(w.seed), seed=p.seed,
+metrics.update(dataset=w.dataset, detector=w.detector, strategy=w.strategy, replicate=int(w.seed), seed=p.seed,
                best_epoch=result.best_epoch, seconds=round(result.seconds, 2), device=result.device,
                n_train_real=len(split.train), n_train_synthetic=0 if X_syn is None else len(X_syn))
 write_tsv(preds, out.predictions)
 write_json(metrics, out.metrics)
 t = metrics["test"]
-log.info("%s seed %s: test precision %.3f recall %.3f F1 %.3f AUPRC %.3f (threshold %.3g from val)", w.strategy,
-         w.seed, t["precision"], t["recall"], t["f1"], t["auprc"], metrics["threshold"])
+log.info("%s %s seed %s: test precision %.3f recall %.3f F1 %.3f AUPRC %.3f (threshold %.3g from val)",
+         w.detector, w.strategy, w.seed, t["precision"], t["recall"], t["f1"], t["auprc"], metrics["threshold"])

@@ -34,7 +34,7 @@ TINY = {"epochs": 1, "image_size": [8, 32], "batch_size": 16}
 def _train(enc, strategy="none", channels="same"):
     idx = np.arange(len(enc.y))
     tr, va = idx % 3 != 0, idx % 3 == 0
-    return train_detector(strategy, enc.X[tr], enc.y[tr], enc.X[va], enc.y[va], list(enc.classes), 1, "image",
+    return train_detector("cnn", strategy, enc.X[tr], enc.y[tr], enc.X[va], enc.y[va], list(enc.classes), 1, "image",
                           channels=enc.channels if channels == "same" else channels, settings=TINY, seed=1).detector
 
 
@@ -244,7 +244,7 @@ def test_model_files_that_are_not_detectors(trained, tmp_path):
     text.write_text("not a model\n")
     _fails(tmp_path, text, "not a genaug detector", model=text)
     other = tmp_path / "weights.pt"
-    torch.save({"format": "genaug-detector", "version": 99, "family": "cnn"}, other)
+    torch.save({"format": "genaug-detector", "version": 99, "detector": "cnn"}, other)
     _fails(tmp_path, other, "version 99", model=other)
     _fails(tmp_path, tmp_path / "missing.pt", "not found", model=tmp_path / "missing.pt")
 

@@ -22,7 +22,7 @@ def generate_config():
         "settings": {"cvae": {"steps": 3, "image_size": [8, 32]},
                      "genegan": {"steps": 2, "image_size": [8, 32], "batch_size": 8}},
     }
-    config["detect"]["replicates"] = 1
+    config["detect"].update(detectors={"sv": ["cnn"]}, strategies=["none"], replicates=1)
     return config
 
 
