@@ -19,8 +19,8 @@ import importlib
 
 from .registry import BUILTIN_STRATEGIES, DEFAULTS, DETECTORS, DetectorSpec, resolve, strategies_of
 
-_LAZY = {"DetectResult": "train", "train_detector": "train", "Detector": "model", "load_detector": "model",
-         "feature_names": "features", "summary_features": "features"}
+_LAZY = {"DetectResult": ".train", "train_detector": ".train", "Detector": ".model", "load_detector": ".model",
+         "feature_names": ".features", "summary_features": ".features"}
 
 __all__ = ["BUILTIN_STRATEGIES", "DEFAULTS", "DETECTORS", "DetectResult", "Detector", "DetectorSpec",
            "feature_names", "load_detector", "resolve", "strategies_of", "summary_features", "train_detector"]
@@ -28,5 +28,5 @@ __all__ = ["BUILTIN_STRATEGIES", "DEFAULTS", "DETECTORS", "DetectResult", "Detec
 
 def __getattr__(name):
     if name in _LAZY:
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
