@@ -7,7 +7,6 @@ under temporary names and renamed only when complete.
 """
 
 import logging
-import os
 import time
 from dataclasses import dataclass
 from multiprocessing import shared_memory
@@ -17,6 +16,7 @@ import pandas as pd
 
 from .. import tensors
 from ..errors import InputError, refuse_unknown
+from ..outputs import replacing
 from . import channels as ch
 from . import checks, loci
 from .pileup import StackSettings, breakpoint_windows, flag_mask, stack_items
@@ -232,8 +232,7 @@ def encode_sv(bam_path, reference, truth, out_npz, out_tsv, candidates=None,
     """Encode a BAM/CRAM at truth and candidate loci into the tensor contract."""
     plan = plan_sv(bam_path, reference, truth, candidates, settings, seed)
     items = plan.items
-    tmp_tsv = str(out_tsv) + ".partial"
-    try:
+    with replacing(out_tsv) as tmp_tsv:
         with tensors.EncodedWriter(out_npz, plan.stack.item_shape, len(items)) as writer:
             depth = stack_to_writer(writer, str(bam_path), str(reference), plan.tid_names, plan.item_tid,
                                     plan.left, plan.right, plan.stack, threads, settings.chunk_items)
@@ -241,8 +240,4 @@ def encode_sv(bam_path, reference, truth, out_npz, out_tsv, candidates=None,
             items.to_csv(tmp_tsv, sep="\t", index=False)
             y = (items.label == CLASSES[1]).to_numpy(np.int64)
             writer.close(y, items.group.to_numpy(str), CLASSES, "image", ch.CHANNELS)
-        os.replace(tmp_tsv, out_tsv)
-    finally:
-        if os.path.exists(tmp_tsv):
-            os.remove(tmp_tsv)
     return items
