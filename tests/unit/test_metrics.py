@@ -26,7 +26,6 @@ from genaug.metrics import (
     roc_curve,
     two_sample_auc,
 )
-from genaug.metrics import privacy as privacy_module
 from genaug.metrics import twosample as twosample_module
 
 Y4 = [0, 0, 1, 1]
@@ -244,12 +243,11 @@ def test_nn_distances_exact_and_exclude_self():
     assert torch.get_num_threads() == before
 
 
-def test_hamming_counts_differing_bits_in_chunks(monkeypatch):
+def test_hamming_counts_differing_bits():
     rng = np.random.default_rng(0)
     H = (rng.random((60, 300)) < 0.3).astype(np.int8)
     A, B = H[:25], H[25:]
     brute = np.array([min(int((a != b).sum()) for b in B) for a in A])
-    monkeypatch.setattr(privacy_module, "_CHUNK_ELEMENTS", 70)  # 2 rows of A per chunk
     np.testing.assert_array_equal(nn_distances(A, B, metric="hamming"), brute)
     # On 0/1 data hamming = squared euclidean.
     np.testing.assert_allclose(nn_distances(A, B) ** 2, brute, atol=1e-9)
@@ -258,6 +256,24 @@ def test_hamming_counts_differing_bits_in_chunks(monkeypatch):
                                   brute_self)
     with pytest.raises(ValueError, match="0/1"):
         nn_distances(A * 2, B, metric="hamming")
+
+
+def test_aats_equals_a_brute_force_count_on_random_data_with_ties():
+    """The hand-written AATS against scipy's distance matrices on 0/1 data (many tied distances)."""
+    from scipy.spatial.distance import cdist
+    rng = np.random.default_rng(4)
+    T = (rng.random((40, 12)) < 0.3).astype(np.int8)
+    S = (rng.random((40, 12)) < 0.35).astype(np.int8)
+    S[:5] = T[:5]  # some copies
+    d_tt, d_ss, d_ts = cdist(T, T, "cityblock"), cdist(S, S, "cityblock"), cdist(T, S, "cityblock")
+    np.fill_diagonal(d_tt, np.inf)
+    np.fill_diagonal(d_ss, np.inf)
+    aa_truth = np.mean(d_ts.min(1) > d_tt.min(1))
+    aa_syn = np.mean(d_ts.min(0) > d_ss.min(1))
+    for metric in ("hamming", "euclidean"):
+        r = aats(T, S, metric=metric)
+        assert r["aa_truth"] == pytest.approx(aa_truth) and r["aa_syn"] == pytest.approx(aa_syn), metric
+    np.testing.assert_array_equal(nn_distances(T, T, exclude_self=True, metric="hamming"), d_tt.min(1))
 
 
 def test_aats_hand_example():

@@ -13,6 +13,7 @@ from multiprocessing import shared_memory
 
 import numpy as np
 import pandas as pd
+import pysam
 
 from .. import tensors
 from ..errors import InputError, refuse_unknown
@@ -58,13 +59,17 @@ class SvSettings:
         return cls(**cfg)
 
 
+# proper pair set; secondary, QC-fail, duplicate and supplementary clear
+_PROPER_ONLY = pysam.FPROPER_PAIR | pysam.FSECONDARY | pysam.FQCFAIL | pysam.FDUP | pysam.FSUPPLEMENTARY
+
+
 def estimate_insert_range(bam, settings, path="BAM"):
     """Library insert-size range from proper pairs at the start of the BAM (quantiles)."""
     if settings.insert_size is not None:
         return tuple(settings.insert_size)
     sizes = []
     for r in bam.fetch(until_eof=True):
-        if (r.flag & 0xF02) == 0x2 and r.template_length > 0 and r.mapping_quality >= 20:
+        if (r.flag & _PROPER_ONLY) == pysam.FPROPER_PAIR and r.template_length > 0 and r.mapping_quality >= 20:
             sizes.append(r.template_length)
             if len(sizes) >= settings.insert_size_sample:
                 break

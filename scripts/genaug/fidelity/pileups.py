@@ -17,8 +17,10 @@ set's size, so both sides of a comparison have the same noise.
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 from .. import metrics
+from ..metrics.twosample import torch_threads
 from ..detect.features import summary_features
 from ..encode import channels as ch
 from ..layouts import make_layout
@@ -53,7 +55,7 @@ def evaluate(train, heldout, synthetic, channels, seed=0, threads=1, heldout_gro
         raise ValueError(f"item shapes differ: train {T.shape[1:]}, held-out {H.shape[1:]}, synthetic {S.shape[1:]}")
     if len(T) < 2 or len(H) < 4 or len(S) < 2:
         raise ValueError(f"too few items: train {len(T)} (>= 2), held-out {len(H)} (>= 4), synthetic {len(S)} (>= 2)")
-    with metrics.privacy.torch_threads(threads):
+    with torch_threads(threads), threadpool_limits(max(1, int(threads))):
         return _evaluate(T, H, S, list(channels), seed, threads, heldout_groups, tuple(grid), n_resamples,
                          auc_folds)
 

@@ -1,5 +1,8 @@
 """Generic metrics: classification, two-sample tests, privacy, PCA.
 
+Importing this package does not import torch (``two_sample_auc``, whose MLP
+needs it, is loaded on first use).
+
 Used by the detector evaluation and the fidelity / privacy audits; every
 function takes arrays and plain settings and returns floats, dicts or small
 dataclasses.
@@ -19,7 +22,9 @@ from genaug.metrics.classification import (
 )
 from genaug.metrics.pca import PCA, fit_pca
 from genaug.metrics.privacy import aats, identical_share, nn_distances, privacy_loss
-from genaug.metrics.twosample import two_sample_auc
+import importlib
+
+_LAZY = {"two_sample_auc": "genaug.metrics.twosample"}  # imports torch (its MLP): loaded on first use
 
 __all__ = [
     "PCA",
@@ -40,3 +45,9 @@ __all__ = [
     "roc_curve",
     "two_sample_auc",
 ]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
