@@ -105,3 +105,12 @@ def test_report_figures_are_written_and_refuse_empty_input(tmp_path):
         plot_detection(summary.iloc[:0], comparisons, {}, tmp_path / "e.png")
     with pytest.raises(ValueError):
         plot_generators({}, "image", tmp_path / "e.png")
+
+
+def test_loss_curves_are_smoothed_without_drooping_at_the_ends():
+    from genaug.plots.report import rolling_mean
+    np.testing.assert_allclose(rolling_mean(np.full(100, 2.0), 25), 2.0)  # flat stays flat, ends included
+    ramp = np.arange(100.0)
+    r = rolling_mean(ramp, 5)
+    np.testing.assert_allclose(r[2:-2], ramp[2:-2])  # centred: a line is unchanged inside
+    assert r[0] == pytest.approx(1.0) and r[-1] == pytest.approx(98.0)  # partial windows at the ends
