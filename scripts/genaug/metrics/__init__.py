@@ -18,10 +18,9 @@ from genaug.metrics.classification import (
     paired_bootstrap,
     pr_curve,
     roc_auc,
-    roc_curve,
 )
 from genaug.metrics.pca import PCA, fit_pca
-from genaug.metrics.privacy import aats, identical_share, nn_distances, privacy_loss
+from genaug.metrics.privacy import aats, identical_share, privacy_loss
 import importlib
 
 _LAZY = {"two_sample_auc": "genaug.metrics.twosample"}  # imports torch (its MLP): loaded on first use
@@ -37,12 +36,10 @@ __all__ = [
     "identical_share",
     "mean_sd",
     "multiclass_metrics",
-    "nn_distances",
     "paired_bootstrap",
     "pr_curve",
     "privacy_loss",
     "roc_auc",
-    "roc_curve",
     "two_sample_auc",
 ]
 

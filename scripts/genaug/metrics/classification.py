@@ -16,12 +16,9 @@ written here (vectorised over resamples as item weights); its values equal
 scikit-learn's on the explicitly resampled items (tested).
 """
 
-import warnings
-
 import numpy as np
 from scipy.special import expit, logit
 from sklearn import metrics as skm
-from sklearn.exceptions import UndefinedMetricWarning
 
 BOOTSTRAP_METRICS = ("f1", "precision", "recall", "auroc", "auprc")
 
@@ -92,18 +89,6 @@ def pr_curve(y_true, score):
         precision = np.r_[np.zeros(thr.size), 1.0]
         return precision, np.zeros(thr.size + 1), thr
     return skm.precision_recall_curve(y, s, drop_intermediate=False)
-
-
-def roc_curve(y_true, score):
-    """ROC curve for plotting: scikit-learn's ``roc_curve`` with every point kept
-    (``thresholds`` inf, then the distinct scores, decreasing; starts at (0, 0)). A rate
-    whose class is absent is 0."""
-    y = _labels(y_true)
-    s = _scores(score, y.size)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UndefinedMetricWarning)
-        fpr, tpr, thr = skm.roc_curve(y, s, drop_intermediate=False)
-    return np.nan_to_num(fpr), np.nan_to_num(tpr), thr
 
 
 def _prf(y, pred, labels):

@@ -74,21 +74,6 @@ def _nn_min(A, B, metric, exclude_self=False):
     return np.rint(d * d) if metric == "hamming" else d
 
 
-def nn_distances(A, B, exclude_self=False, metric="euclidean", threads=1):
-    """Distance of each row of A to its nearest row of B, as float64 (len(A),).
-
-    ``exclude_self=True`` means A and B are the same set: row i of A is not
-    compared with row i of B (other identical rows still give distance 0).
-    ``metric``: "euclidean" or "hamming" (number of differing entries, 0/1
-    data only, exact). ``threads``: BLAS / OpenMP threads (restored afterwards).
-    """
-    A, B = _prepare(A, B, metric)
-    if exclude_self and A.shape[0] != B.shape[0]:
-        raise ValueError("exclude_self needs A and B to be the same set (same number of rows)")
-    with threadpool_limits(max(1, int(threads))):
-        return _nn_min(A, B, metric, exclude_self=exclude_self)
-
-
 def _subsample(x, n, rng):
     return x if len(x) == n else x[np.sort(rng.choice(len(x), size=n, replace=False))]
 
