@@ -19,7 +19,7 @@ haplotypes of a person stay together; balanced by label), drawn anew in each
 of ``n_resamples`` resamples; the privacy loss's sd is over those resamples.
 The two-sample AUCs use held-out real items as the real side: against the
 generator's own training items a classifier learns backwards and looks
-perfect (evaluation notes).
+perfect (a generator that copies its training items would seem flawless).
 """
 
 import numpy as np
