@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from genaug.detect import DETECTORS, feature_names, load_detector, strategies_of, summary_features, train_detector
-from genaug.metrics import choose_threshold
 from genaug.encode import channels as ch
 from genaug.errors import InputError
+from genaug.metrics import choose_threshold
 
 
 def _pileup(n_items=1, H=4, W=8):

@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 
 from genaug.encode import channels as ch
-from genaug.plots.pileup import (BASE_COLOURS, INSERTION_COLOUR, MIN_ALPHA, qc_profiles, plot_qc,
-                                 render_pileup)
+from genaug.plots.pileup import BASE_COLOURS, INSERTION_COLOUR, MIN_ALPHA, plot_qc, qc_profiles, render_pileup
 from genaug.tensors import Encoded, load_encoded, save_encoded
 
 

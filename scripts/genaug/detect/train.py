@@ -78,8 +78,8 @@ def train_detector(detector, strategy, X_train, y_train, X_val, y_val, classes, 
     missing = [classes[k] for k in range(len(classes)) if not (y_train == k).any()]
     if missing:
         raise ValueError(f"the training items hold no item of class {', '.join(missing)}")
-    result = spec.call("fit", detector, strategy, X_train, y_train, X_val, y_val, classes, positive, layout, channels, s,
-                       seed, device)
+    result = spec.call("fit", detector, strategy, X_train, y_train, X_val, y_val, classes, positive, layout,
+                       channels, s, seed, device)
     result.seconds = time.time() - t0
     return result
 

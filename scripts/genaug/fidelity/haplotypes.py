@@ -52,7 +52,8 @@ from threadpoolctl import threadpool_limits
 
 from .. import metrics
 from . import common
-from .common import take as _take, wasserstein1d
+from .common import take as _take
+from .common import wasserstein1d
 
 BETTER = {"af_correlation": "higher", "ld_r2_correlation": "higher", "ld_decay_distance": "lower",
           "pairwise_distance_wasserstein": "lower", "pca_wasserstein": "lower",

@@ -8,6 +8,8 @@ function takes arrays and plain settings and returns floats, dicts or small
 dataclasses.
 """
 
+import importlib
+
 from genaug.metrics.classification import (
     average_precision,
     binary_metrics,
@@ -21,7 +23,6 @@ from genaug.metrics.classification import (
 )
 from genaug.metrics.pca import PCA, fit_pca
 from genaug.metrics.privacy import aats, identical_share, privacy_loss
-import importlib
 
 _LAZY = {"two_sample_auc": "genaug.metrics.twosample"}  # imports torch (its MLP): loaded on first use
 

@@ -88,7 +88,8 @@ def legend_entries():
                ("match, split read (SA)", SPLIT_READ_MATCH)]
     entries += [(f"mismatch {b}", BASE_COLOURS[b]) for b in "ACGTN"]
     entries += [("deletion", BASE_COLOURS["deletion"]), ("insertion after", INSERTION_COLOUR),
-                ("soft clip", tuple((1 - CLIP_TINT) * np.array(BASE_COLOURS["match"]) + CLIP_TINT * np.array(SOFT_CLIP_COLOUR)))]
+                ("soft clip", tuple((1 - CLIP_TINT) * np.array(BASE_COLOURS["match"])
+                                    + CLIP_TINT * np.array(SOFT_CLIP_COLOUR)))]
     match = np.array(BASE_COLOURS["match"], dtype=np.float64)
     entries += [(f"pair: {c.replace('_', ' ')}", tuple((1 - PAIR_TINT) * match + PAIR_TINT * np.array(rgb)))
                 for c, rgb in PAIR_COLOURS.items()]
