@@ -271,9 +271,14 @@ def test_writer_rejects_what_is_not_haplotypes(tmp_path):
         write_haplotype_vcf(tmp_path / "x.vcf.gz", np.array([[2], [0]]), variants)
     with pytest.raises(ValueError, match="do not match 1 SNPs"):
         write_haplotype_vcf(tmp_path / "x.vcf.gz", np.zeros((2, 2), np.uint8), variants)
-    with pytest.raises(ValueError, match="at least two haplotypes"):
-        write_haplotype_vcf(tmp_path / "x.vcf.gz", np.zeros((1, 1), np.uint8), variants)
     assert not list(tmp_path.iterdir())
+
+
+def test_writer_gives_a_sites_only_vcf_without_people(tmp_path):
+    variants = pd.DataFrame({"chrom": ["1"], "pos": [5], "ref": ["A"], "alt": ["C"], "id": ["."]})
+    path = write_haplotype_vcf(tmp_path / "x.vcf.gz", np.zeros((1, 1), np.uint8), variants)  # no pair
+    with pysam.VariantFile(path) as vf:
+        assert list(vf.header.samples) == [] and [r.pos for r in vf] == [5]
 
 
 def test_person_names_carry_a_shared_population():

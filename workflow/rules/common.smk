@@ -199,6 +199,7 @@ def get_final_outputs():
         if DATASETS[name]["kind"] == "haplotypes":
             out.append(f"results/{name}/variants.tsv")
             out += [f"results/{name}/synthetic/{g}.vcf.gz" for g in dataset_generators(name)]
+            out += [f"results/{name}/release/{g}.json" for g in dataset_generators(name)]
             if dataset_generators(name):
                 out.append(f"results/{name}/report/haplotype_fidelity.png")
         out += [f"results/{name}/synthetic/{g}.npz" for g in dataset_generators(name)]
@@ -357,6 +358,31 @@ def get_fidelity_input(wildcards):
         "encoded": f"results/{d}/encoded.npz",
         "split": f"results/{d}/split.npz",
         "model": f"results/{d}/generators/{wildcards.generator}/model.pt",
+    }
+    if DATASETS[d]["kind"] == "haplotypes":
+        inputs["variants"] = f"results/{d}/variants.tsv"
+    return inputs
+
+
+def get_release_input(wildcards):
+    """What audit_release reads: encoded items, split, SNP table, model and the source VCF (header lines)."""
+    d = wildcards.dataset
+    return {
+        "encoded": f"results/{d}/encoded.npz",
+        "split": f"results/{d}/split.npz",
+        "variants": f"results/{d}/variants.tsv",
+        "model": f"results/{d}/generators/{wildcards.generator}/model.pt",
+        "source": DATASETS[d]["vcf"],
+    }
+
+
+def get_train_generator_input(wildcards):
+    """encoded.npz, samples.tsv, split.npz (and the SNP table of haplotypes: its contigs)."""
+    d = wildcards.dataset
+    inputs = {
+        "encoded": f"results/{d}/encoded.npz",
+        "samples": f"results/{d}/samples.tsv",
+        "split": f"results/{d}/split.npz",
     }
     if DATASETS[d]["kind"] == "haplotypes":
         inputs["variants"] = f"results/{d}/variants.tsv"

@@ -119,7 +119,7 @@ class GRU(Family):
         self.starts = contig_starts(contigs, J)
         net = HaplotypeGRU(J, n_cond, s["hidden"], s["embed"], len(self.starts)).to(self.device)
         pos, scored, first = windows(self.starts, J, s["window"], s["burn_in"])
-        contig = torch.searchsorted(torch.tensor(self.starts), pos[:, 0], right=True) - 1
+        contig = torch.searchsorted(torch.tensor(self.starts), pos[:, 0].contiguous(), right=True) - 1
         self.win = [t.to(self.device) for t in (pos, scored, first, contig)]
         self.nets, self.optimizers = {"gru": net}, {}
         if train:
