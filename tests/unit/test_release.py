@@ -61,3 +61,18 @@ def test_cohort_vcf_keeps_the_source_contig_lines_and_says_it_is_synthetic(tmp_p
     assert "##contig=<ID=1,length=1000>" in text and "##contig=<ID=2,length=500>" in text
     assert "ID=3" not in text and "##reference=GRCh38.fa" in text and "none is a real person" in text
     assert [r.samples[names[0]]["GT"] for r in recs] == [(0, 1), (1, 1)]
+
+
+def test_report_shows_the_gate_verdict_per_generator():
+    from genaug.report import release_markdown, summary_rows
+
+    limits = {"max_privacy_loss": 0.03, "max_identical_share": 0.0}
+    releases = {g: {"people": {"A": 3, "B": 2}, "gate": release.gate(a, limits)}
+                for g, a in (("gru", audit()), ("classic", audit(identical=0.4)))}
+    text = "\n".join(release_markdown(releases))
+    assert "| gru | 5 | released |" in text and "| classic | 5 | refused |" in text and "0.400 > 0" in text
+    rows = summary_rows("d", pd.DataFrame(columns=["detector", "strategy", "replicates"]),
+                        pd.DataFrame(columns=["detector", "strategy", "metric", "diff", "lo", "hi", "verdict"]),
+                        {}, releases)
+    gate = rows[rows["section"] == "release_gate"]
+    assert sorted(gate["verdict"]) == ["passed", "passed", "passed", "refused"]

@@ -403,11 +403,14 @@ def get_generator_files(pattern):
 
 
 def get_summary_input(wildcards):
-    """Per dataset: detection summary and comparisons, one metrics.json (test counts), fidelity of each generator."""
+    """Per dataset: detection summary and comparisons, one metrics.json (test counts), fidelity of each generator
+    (and each release audit of haplotypes)."""
     inputs = {}
     for name in DATASETS:
         inputs[f"{name}_summary"] = f"results/{name}/detect/summary.tsv"
         inputs[f"{name}_comparisons"] = f"results/{name}/detect/comparisons.tsv"
         inputs[f"{name}_metrics"] = f"results/{name}/detect/{dataset_detectors(name)[0]}/none/seed1/metrics.json"
         inputs[f"{name}_fidelity"] = [f"results/{name}/fidelity/{g}.json" for g in dataset_generators(name)]
+        if DATASETS[name]["kind"] == "haplotypes":
+            inputs[f"{name}_release"] = [f"results/{name}/release/{g}.json" for g in dataset_generators(name)]
     return inputs
