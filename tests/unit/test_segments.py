@@ -2,11 +2,10 @@
 
 import numpy as np
 import pandas as pd
+from test_haplotype_fidelity import population
 
 from genaug.fidelity import haplotypes as fh
 from genaug.fidelity import segments
-
-from test_haplotype_fidelity import population
 
 
 def test_longest_shared_runs_by_hand_and_within_contigs():

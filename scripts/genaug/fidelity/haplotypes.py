@@ -29,7 +29,7 @@ T = train, S = synthetic):
 | aats_heldout | AATS(H1, S) | AATS(H1, H2) | near_0.5 |
 | privacy_loss | aats_heldout - aats_train (mean and sd over resamples) | same with H2 | lower |
 | identical_share | share of S equal to a row of T | share of H | lower |
-| ld_r2_correlation_within / _between | as ld_r2_correlation, pairs on one contig / on two (panels of several contigs) | same with H | higher |
+| ld_r2_correlation_within / _between | ld_r2_correlation of pairs on one contig / on two | same with H | higher |
 | longest_run_snps, longest_run_bp, segment_excess_share | segment-level membership (``segments``) | H2 | lower |
 
 AF: alternative-allele frequency per SNP; r: Pearson correlation. LD: plain
