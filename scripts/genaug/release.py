@@ -29,7 +29,7 @@ percentile of held-out people's). A threshold of null is not checked.
 import numpy as np
 import pysam
 
-from .encode.haplotypes import write_haplotype_vcf
+from .encode.haplotypes import largest_remainders, write_haplotype_vcf
 
 PREFIX = "GENAUG-SYNTHETIC"
 GATE_KEYS = ("max_privacy_loss", "max_identical_share", "max_segment_excess_share")
@@ -49,10 +49,7 @@ def composition(counts, n_people, mix=None):
     w = np.array([float(weights[p]) for p in pops])
     if (w < 0).any() or w.sum() <= 0:
         raise ValueError(f"release.mix shares must be >= 0 with a positive sum, got {weights}")
-    exact = w / w.sum() * n_people
-    k = np.floor(exact).astype(np.int64)
-    for i in np.argsort(-(exact - k), kind="stable")[:n_people - k.sum()]:
-        k[i] += 1
+    k = largest_remainders(w, n_people)
     return {p: int(n) for p, n in zip(pops, k) if n > 0}
 
 

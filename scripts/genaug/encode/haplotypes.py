@@ -300,12 +300,17 @@ def select_snps(H, settings, chrom=None):
 def per_contig_cap(counts, cap):
     """SNPs kept per contig so the total is ``cap``: shares proportional to ``counts``
     (largest remainders), never more than a contig has."""
-    counts = np.asarray(counts, np.int64)
-    exact = counts * cap / counts.sum()
+    return np.minimum(largest_remainders(counts, cap), np.asarray(counts, np.int64))
+
+
+def largest_remainders(weights, total):
+    """``total`` split in integers proportional to ``weights`` (largest remainders; ties to the first)."""
+    w = np.asarray(weights, np.float64)
+    exact = w / w.sum() * total
     k = np.floor(exact).astype(np.int64)
-    for i in np.argsort(-(exact - k), kind="stable")[:cap - k.sum()]:
+    for i in np.argsort(-(exact - k), kind="stable")[:total - k.sum()]:
         k[i] += 1
-    return np.minimum(k, counts)
+    return k
 
 
 def encode_haplotypes(vcf, samples_tsv, settings=HaplotypeSettings(), region=None):
