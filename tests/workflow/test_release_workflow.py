@@ -114,15 +114,16 @@ def test_gate_refuses_a_copying_generator_with_one_line(run):
     audit = json.loads((d / f"results/{DS}/release/classic.json").read_text())
     assert not audit["gate"]["passed"]
     m = audit["metrics"]
-    # each contig copied whole from a training haplotype, the two contigs from independent ones: few whole
-    # copies, but every haplotype shares a contig-long run with a training one
-    assert 0 < m["identical_share"]["synthetic"] < 0.5 and m["segment_excess_share"]["synthetic"] > 0.9
-    assert m["segment_excess_share"]["reference"] < 0.2
+    # each contig copied whole from a training haplotype, the two contigs from independent ones: some
+    # whole copies; every haplotype shares a contig-long run with a training one (on a panel this small so
+    # do most held-out people, so the segment check has no power here: tests/unit/test_segments.py)
+    assert 0 < m["identical_share"]["synthetic"] < 0.5
+    assert m["longest_run_snps"]["synthetic"] >= m["longest_run_snps"]["reference"]
     assert (d / f"results/{DS}/release/audited/classic.vcf.gz").exists()
     p = snakemake(d, f"results/{DS}/release/classic.vcf.gz")
     assert p.returncode != 0
     line = next(x for x in p.out.splitlines() if "the privacy gate refused classic: " in x)
-    assert "exact copies of training haplotypes" in line and "longer run with a training haplotype" in line
+    assert "exact copies of training haplotypes" in line
     assert not (d / f"results/{DS}/release/classic.vcf.gz").exists()
 
 
