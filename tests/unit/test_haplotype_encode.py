@@ -295,3 +295,12 @@ def test_demo_script_regenerates_the_bundled_files_byte_for_byte(tmp_path):
     for name in ("demo.vcf.gz", "demo.vcf.gz.tbi", "populations.tsv"):
         assert (tmp_path / name).read_bytes() == (DEMO / name).read_bytes(), name
     assert (tmp_path / "README.md").read_text() == (DEMO / "README.md").read_text()  # numbers of this run
+
+
+def test_snp_cap_is_shared_among_contigs_by_their_counts():
+    H = np.tile(np.array([[0], [1]], np.uint8), (4, 30))  # 30 polymorphic SNPs
+    chrom = np.array(["1"] * 20 + ["2"] * 10)
+    keep, note = select_snps(H, HaplotypeSettings(maf=0.0, max_snps=6, snp_selection="even"), chrom)
+    assert keep.tolist() == [0, 6, 13, 19, 20, 29] and "per contig" in note  # 4 + 2, the ends of each kept
+    keep, _ = select_snps(H, HaplotypeSettings(maf=0.0, max_snps=7, snp_selection="maf"), chrom)
+    assert (chrom[keep] == "1").sum() == 5 and (chrom[keep] == "2").sum() == 2  # 4.67 + 2.33: largest remainder
