@@ -42,8 +42,11 @@ def _rename_generators():
                 section[key] = {old.get(g, g): v for g, v in section[key].items()}
     if found:
         names = ", ".join(f"'{a}' is now '{b}'" for a, b in old.items())
-        print(f"genaug: config: {', '.join(sorted(found))}: renamed generator ({names}); "
-              "the old name still works, use the new one", file=sys.stderr)
+        print(
+            f"genaug: config: {', '.join(sorted(found))}: renamed generator ({names}); "
+            "the old name still works, use the new one",
+            file=sys.stderr,
+        )
 
 
 _rename_generators()
