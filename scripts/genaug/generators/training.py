@@ -35,11 +35,11 @@ from .gan import GAN
 from .gru import GRU
 from .mlpgan import MLPGAN
 from .rbm import RBM
-from .settings import NOT_LEARNING, ONLY_LAYOUTS, resolve, supports
+from .settings import NOT_LEARNING, ONLY_LAYOUTS, canonical, resolve, supports
 from .vae import CVAE
 
 log = logging.getLogger(__name__)
-FAMILIES = {"genegan": GAN, "dcgan": GAN, "wgan_gp": GAN, "cvae": CVAE, "gan": MLPGAN, "rbm": RBM, "gru": GRU}
+FAMILIES = {"genegan": GAN, "dcgan": GAN, "wgan_gp": GAN, "cvae": CVAE, "mlpgan": MLPGAN, "rbm": RBM, "gru": GRU}
 FORMAT = 1
 SAMPLE_CHUNK = 128
 CACHE_BYTES = 2 ** 30
@@ -70,6 +70,7 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
     kept in ``model.pt``: ``classic`` cuts and ``gru`` restarts at them.
     """
     t0 = time.time()
+    generator = canonical(generator)
     s = resolve(generator, settings)
     if not supports(generator, layout):
         raise ValueError(f"generator {generator} learns {' or '.join(ONLY_LAYOUTS[generator])} items, "
@@ -159,7 +160,8 @@ def sample(model_path, n, cond=None, seed=0, device=None, threads=None, return_c
                          np.random.default_rng(seed), contigs=m.get("contigs"))
     else:
         dev = pick_device(device)
-        family = _family(m["generator"], lay, m["settings"], n_cond, Precision(dev), False, m.get("contigs"))
+        family = _family(canonical(m["generator"]), lay, m["settings"], n_cond, Precision(dev), False,
+                         m.get("contigs"))
         for name, state in m["nets"].items():
             family.nets[name].load_state_dict(state)
             family.nets[name].eval()
