@@ -6,8 +6,7 @@ from genaug import fidelity, release
 from genaug.augment import generator_items
 from genaug.encode.haplotypes import read_haplotypes, read_variants, vcf_samples
 from genaug.logs import rule_script
-from genaug.outputs import write_json
-from genaug.release import file_sha256
+from genaug.outputs import file_sha256, write_json
 from genaug.split import load_split
 from genaug.tensors import load_encoded
 
@@ -19,6 +18,8 @@ with rule_script(snakemake) as log:
     train_idx, _ = generator_items(enc.y, split.train, p.train_on)
     trained = np.unique(enc.y[train_idx])
     counts = {str(enc.classes[k]): int((enc.y[train_idx] == k).sum() // 2) for k in trained}
+    if not p.condition and len(counts) > 1:  # an unconditional generator draws one mixed population
+        counts = {"ALL": sum(counts.values())}
     people = release.composition(counts, p.settings["people"], p.settings.get("mix"))
     X, pops = release.draw_cohort(i.model, people, seed=p.seed + 2, threads=snakemake.threads,
                                   conditioned=bool(p.condition))

@@ -5,7 +5,7 @@ import shutil
 
 from genaug.errors import InputError
 from genaug.logs import rule_script
-from genaug.release import file_sha256
+from genaug.outputs import file_sha256
 
 with rule_script(snakemake) as log:
     i, o, w = snakemake.input, snakemake.output, snakemake.wildcards

@@ -142,13 +142,3 @@ def gate(metrics, thresholds):
 def _minus(a, b):
     return None if a is None or b is None else float(a) - float(b)
 
-
-def file_sha256(path):
-    """SHA-256 of a file's bytes (what the audit says it scored)."""
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()

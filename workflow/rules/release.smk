@@ -37,5 +37,7 @@ rule release_cohort:
         "results/logs/release_cohort/{dataset}.{generator}.log",
     wildcard_constraints:
         dataset=datasets_of_kind("haplotypes"),
+    conda:
+        "../../envs/popgen.yaml"
     script:
         "../../scripts/release_cohort.py"
