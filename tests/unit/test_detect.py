@@ -44,8 +44,24 @@ def test_kmer_features_of_a_sequence():
     X = np.zeros((1, 4, len(seq)), np.int8)
     X[0, ["ACGT".index(b) for b in seq], np.arange(len(seq))] = 1
     f = dict(zip(feature_names("sequence", k=2), summary_features(X, "sequence", k=2)[0]))
-    assert f["AC"] == f["CG"] == f["GT"] == f["TA"] == pytest.approx(0.25)
-    assert sum(f.values()) == pytest.approx(1.0)
+    # canonical 2-mers: AC and its reverse complement GT share a column; CG and TA are their own
+    assert f["AC"] == pytest.approx(0.5) and f["CG"] == f["TA"] == pytest.approx(0.25)
+    assert len(f) == 10 and "GT" not in f and sum(f.values()) == pytest.approx(1.0)
+
+
+def test_canonical_4mer_counts_equal_a_hand_count():
+    seq = "TGACTCAGNTGAG"
+    X = np.zeros((1, 4, len(seq)), np.int8)
+    for i, b in enumerate(seq):
+        if b != "N":
+            X[0, "ACGT".index(b), i] = 1
+    f = dict(zip(feature_names("sequence"), summary_features(X, "sequence")[0]))
+    # the 6 4-mers without the N: TGAC GACT ACTC CTCA TCAG | TGAG -> canonical (first of k-mer,
+    # revcomp): TGAC/GTCA -> GTCA, GACT/AGTC -> AGTC, ACTC/GAGT -> ACTC, CTCA/TGAG -> CTCA (twice),
+    # TCAG/CTGA -> CTGA
+    hand = {"GTCA": 1, "AGTC": 1, "ACTC": 1, "CTCA": 2, "CTGA": 1}
+    assert len(f) == 136
+    assert {k: round(v * 6, 6) for k, v in f.items() if v} == hand
 
 
 def test_threshold_sits_in_the_gap_below_the_f1_best_validation_score():
