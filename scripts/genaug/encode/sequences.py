@@ -371,27 +371,31 @@ def encode_sequences(fasta, peaks_path, out_npz, out_samples, settings=SequenceS
     return w
 
 
+SAMPLES_CHUNK = 100_000  # rows of samples.tsv made at a time
+
+
 def _write(fa, w, settings, out_npz, out_samples):
     L = settings.length
     kept = np.flatnonzero(w.keep)
+    names = np.array(w.contigs, dtype=str)
     block = w.start[kept] // settings.group_block
-    names = np.asarray(w.contigs, dtype=object)
-    groups = (pd.Series(names[w.contig[kept]]).astype(str) + ":" + pd.Series(block).astype(str)).to_numpy(str)
+    block = block.astype(f"U{len(str(int(block.max()))) if len(block) else 1}")
+    groups = np.char.add(np.char.add(names[w.contig[kept]], ":"), block)
     with tensors.EncodedWriter(out_npz, (4, L), len(kept), dtype=np.int8) as writer:
         for ci, contig in enumerate(w.contigs):
             idx = kept[w.contig[kept] == ci]
-            if not len(idx):
-                continue
             for i, cw in _pieces(fa, contig, w.start[idx], L):
                 writer.write(one_hot(np.ascontiguousarray(cw)))
         writer.close(w.label[kept].astype(np.int64), groups, np.array(CLASSES), "sequence",
                      extra={"weights": w.weight[kept]})
-    starts = w.start[kept]
-    contig = names[w.contig[kept]].astype(str)
-    samples = pd.DataFrame({"id": pd.Series(contig) + ":" + pd.Series(starts + 1).astype(str) + "-"
-                            + pd.Series(starts + L).astype(str),
-                            "contig": contig, "start": starts, "end": starts + L, "label": w.label[kept],
-                            "group": groups, "weight": w.weight[kept], "source": "fasta"})
     tmp = f"{out_samples}.partial"
-    samples[SAMPLE_COLUMNS].to_csv(tmp, sep="\t", index=False)
+    with open(tmp, "w") as f:  # in chunks: no Python object per window for the whole set
+        f.write("\t".join(SAMPLE_COLUMNS) + "\n")
+        for a in range(0, len(kept), SAMPLES_CHUNK):
+            k = kept[a:a + SAMPLES_CHUNK]
+            contig, starts = names[w.contig[k]], w.start[k]
+            ids = [f"{c}:{s + 1}-{s + L}" for c, s in zip(contig, starts)]
+            pd.DataFrame({"id": ids, "contig": contig, "start": starts, "end": starts + L, "label": w.label[k],
+                          "group": groups[a:a + SAMPLES_CHUNK], "weight": w.weight[k], "source": "fasta"}
+                         ).to_csv(f, sep="\t", index=False, header=False)
     os.replace(tmp, out_samples)
