@@ -1,13 +1,19 @@
 """The DeepChem transcription-factor-binding notebook's detector (``conv1d``).
 
-Three 1-D convolutions (``width`` filters of 10 bases, "same" padding, ReLU),
-each followed by dropout (``dropout``; the notebook's 0.5), then flatten and a
-linear layer: one logit per class (the softmax of two logits is the
+Three 1-D convolutions (15 filters of 10 bases, "same" padding, ReLU), each
+followed by dropout 0.5, then flatten and a linear layer (the notebook's
+sizes; the detector settings' ``width`` and ``dropout`` are the other
+networks'): one logit per class (the softmax of two logits is the
 notebook's sigmoid head on their difference). Items are one-hot
 (4, length), channels first.
 """
 
+import warnings
+
 from torch import nn
+
+# an even kernel with "same" padding pads one more base on the right, as Keras does; torch warns about it
+warnings.filterwarnings("ignore", message="Using padding='same' with even kernel", category=UserWarning)
 
 KERNEL = 10
 LAYERS = 3
