@@ -9,7 +9,7 @@ rule split_dataset:
         counts="results/{dataset}/split_counts.tsv",
     params:
         fractions=config["split"]["fractions"],
-        max_train_positives=config["split"]["max_train_positives"],
+        max_train_positives=get_max_train_positives,
         seed=config["seed"],
     log:
         "results/logs/split_dataset/{dataset}.log",
