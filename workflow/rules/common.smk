@@ -384,4 +384,6 @@ def get_summary_input(wildcards):
         inputs[f"{name}_comparisons"] = f"results/{name}/detect/comparisons.tsv"
         inputs[f"{name}_metrics"] = f"results/{name}/detect/{dataset_detectors(name)[0]}/none/seed1/metrics.json"
         inputs[f"{name}_fidelity"] = [f"results/{name}/fidelity/{g}.json" for g in dataset_generators(name)]
+        if DATASETS[name]["kind"] == "sequences":  # the full-prevalence table
+            inputs[f"{name}_runs"] = f"results/{name}/detect/runs.tsv"
     return inputs
