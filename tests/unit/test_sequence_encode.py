@@ -220,7 +220,7 @@ def test_fasta_with_a_stale_fai(tmp_path, fasta):
     time.sleep(0.01)
     Path(fasta).write_text(">a\n" + A[:20] + "\n" + A[20:] + "\n>b\n" + B + "\n")  # new line layout
     msg = bad(tmp_path, fasta, p)
-    assert msg.startswith(fasta) and "older than the FASTA" in msg
+    assert msg.startswith(fasta) and "is older than the file" in msg
     now = time.time() + 5
     os.utime(fasta + ".fai", (now, now))  # a fresh-looking but wrong index
     msg = bad(tmp_path, fasta, p)

@@ -37,6 +37,7 @@ import pysam
 
 from .. import tensors
 from ..errors import InputError, refuse_unknown, some_names
+from .checks import open_reference
 
 log = logging.getLogger(__name__)
 
@@ -79,29 +80,21 @@ class SequenceSettings:
 # --- inputs ------------------------------------------------------------------------------
 
 def open_fasta(path):
-    """pysam.FastaFile after checking the file, its .fai (and .gzi when bgzipped) exist and
-    the .fai fits the file: every contig's first and last bases are letters."""
+    """pysam.FastaFile after checking the file and its .fai exist, the .fai is not older
+    (``checks.open_reference``), a bgzipped file has its .gzi, and the .fai fits the file:
+    every contig's first and last bases are letters."""
     path = str(path)
-    if not os.path.exists(path):
-        raise InputError(path, "file not found")
-    fai = path + ".fai"
-    if not os.path.exists(fai):
-        raise InputError(path, f"no index {fai}; run `samtools faidx {path}`")
-    if os.path.getmtime(fai) < os.path.getmtime(path):
-        raise InputError(path, f"index {fai} is older than the FASTA; re-run `samtools faidx {path}`")
-    with open(path, "rb") as f:
-        gz = f.read(2) == b"\x1f\x8b"
-    if gz and not os.path.exists(path + ".gzi"):
-        raise InputError(path, f"is compressed but has no {path}.gzi: it must be bgzipped "
-                               f"(`bgzip` then `samtools faidx {path}`)")
-    try:
-        fa = pysam.FastaFile(path)
-    except (OSError, ValueError) as e:
-        raise InputError(path, f"cannot be read as an indexed FASTA ({str(e).splitlines()[0]})") from None
-    stale = _stale_contigs(fa, path, gz)
+    if os.path.exists(path) and os.path.exists(path + ".fai"):
+        with open(path, "rb") as f:
+            gz = f.read(2) == b"\x1f\x8b"
+        if gz and not os.path.exists(path + ".gzi"):
+            raise InputError(path, f"is compressed but has no {path}.gzi: it must be bgzipped "
+                                   f"(`bgzip` then `samtools faidx {path}`)")
+    fa = open_reference(path)
+    stale = _stale_contigs(fa, path, fa.filename.endswith(b".gz") or os.path.exists(path + ".gzi"))
     if stale:
         fa.close()
-        raise InputError(path, f"index {fai} does not fit the file ({len(stale)} contig(s), e.g. "
+        raise InputError(path, f"index {path}.fai does not fit the file ({len(stale)} contig(s), e.g. "
                                f"{some_names(stale)}); re-run `samtools faidx {path}`")
     return fa
 
@@ -129,8 +122,18 @@ def _stale_contigs(fa, path, gz):
     return bad
 
 
-def _is_header(line):
-    return line.startswith(("#", "track", "browser")) or not line.strip()
+def _bed_lines(path):
+    """(line number, columns) of a BED-like file's data lines: track, browser, # and empty lines
+    are skipped. InputError when the file is missing."""
+    path = str(path)
+    if not os.path.exists(path):
+        raise InputError(path, "file not found")
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            if line.startswith(("#", "track", "browser")) or not line.strip():
+                continue
+            cols = line.rstrip("\n").split("\t")
+            yield number, cols if len(cols) >= 3 else line.split()
 
 
 def read_peaks(path, contigs):
@@ -140,30 +143,20 @@ def read_peaks(path, contigs):
     ``contigs``: {name: length} of the FASTA; peaks on other contigs or past a contig's
     end, and start > end, are errors."""
     path = str(path)
-    if not os.path.exists(path):
-        raise InputError(path, "file not found")
     rows = []
-    with open(path) as f:
-        for number, line in enumerate(f, 1):
-            if _is_header(line):
-                continue
-            cols = line.rstrip("\n").split("\t")
-            if len(cols) < 3:
-                cols = line.split()
-            if len(cols) < 3:
-                raise InputError(path, f"line {number}: {len(cols)} column(s); a peak needs contig, start, end")
-            try:
-                start, end = int(cols[1]), int(cols[2])
-                summit = int(cols[9]) if len(cols) >= 10 else -1
-            except ValueError:
-                raise InputError(path, f"line {number}: start, end (and narrowPeak column 10) must be integers") \
-                    from None
-            if start > end or start < 0:
-                raise InputError(path, f"line {number}: start {start} > end {end} (or negative)")
-            if summit >= 0 and not start + summit < max(end, start + 1):
-                raise InputError(path, f"line {number}: summit offset {summit} lies outside the peak "
-                                       f"({end - start} bp)")
-            rows.append((cols[0], start, end, start + summit if summit >= 0 else -1))
+    for number, cols in _bed_lines(path):
+        if len(cols) < 3:
+            raise InputError(path, f"line {number}: {len(cols)} column(s); a peak needs contig, start, end")
+        try:
+            start, end = int(cols[1]), int(cols[2])
+            summit = int(cols[9]) if len(cols) >= 10 else -1
+        except ValueError:
+            raise InputError(path, f"line {number}: start, end (and narrowPeak column 10) must be integers") from None
+        if start > end or start < 0:
+            raise InputError(path, f"line {number}: start {start} > end {end} (or negative)")
+        if summit >= 0 and not start + summit < max(end, start + 1):
+            raise InputError(path, f"line {number}: summit offset {summit} lies outside the peak ({end - start} bp)")
+        rows.append((cols[0], start, end, start + summit if summit >= 0 else -1))
     if not rows:
         raise InputError(path, "holds no peak (empty, or only track / header lines)")
     peaks = pd.DataFrame(rows, columns=["contig", "start", "end", "summit"])
@@ -191,21 +184,15 @@ def read_regions(path, contigs, length):
     if path is None:
         return [(c, 0, n) for c, n in contigs.items()]
     path = str(path)
-    if not os.path.exists(path):
-        raise InputError(path, "file not found")
     rows = []
-    with open(path) as f:
-        for number, line in enumerate(f, 1):
-            if _is_header(line):
-                continue
-            cols = line.split()
-            try:
-                c, a, b = cols[0], int(cols[1]), int(cols[2])
-            except (IndexError, ValueError):
-                raise InputError(path, f"line {number}: a region needs contig, start, end (integers)") from None
-            if a > b or a < 0:
-                raise InputError(path, f"line {number}: start {a} > end {b} (or negative)")
-            rows.append((c, a, b))
+    for number, cols in _bed_lines(path):
+        try:
+            c, a, b = cols[0], int(cols[1]), int(cols[2])
+        except (IndexError, ValueError):
+            raise InputError(path, f"line {number}: a region needs contig, start, end (integers)") from None
+        if a > b or a < 0:
+            raise InputError(path, f"line {number}: start {a} > end {b} (or negative)")
+        rows.append((c, a, b))
     unknown = sorted({c for c, _, _ in rows if c not in contigs})
     if unknown:
         raise InputError(path, f"{sum(c in unknown for c, _, _ in rows)} region(s) on contig(s) the FASTA lacks: "

@@ -137,11 +137,7 @@ def evaluate(train, heldout, synthetic, seed=0, threads=1, heldout_groups=None, 
              pwm_counts=JUND_MA0491_1):
     """Fidelity and privacy of ``synthetic`` windows (see the module docstring).
     -> {"n", "metrics": {name: {"synthetic", "reference", "better", ...}}, "curves"}."""
-    T, H, S = (np.asarray(x) for x in (train, heldout, synthetic))
-    if not (T.shape[1:] == H.shape[1:] == S.shape[1:]):
-        raise ValueError(f"item shapes differ: train {T.shape[1:]}, held-out {H.shape[1:]}, synthetic {S.shape[1:]}")
-    if len(T) < 2 or len(H) < 4 or len(S) < 2:
-        raise ValueError(f"too few items: train {len(T)} (>= 2), held-out {len(H)} (>= 4), synthetic {len(S)} (>= 2)")
+    T, H, S = common.check_sets(train, heldout, synthetic)
     with metrics.privacy.torch_threads(threads):
         rng = np.random.default_rng(seed)
         S_t = common.take(S, len(T), rng)
