@@ -65,7 +65,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     ap.add_argument("--max-train-positives", type=int, default=150)
-    ap.add_argument("--negatives-per-positive", type=float, default=20)
+    ap.add_argument("--negatives-per-positive", type=float, default=10)
     ap.add_argument("--strategies", nargs="+", default=["none", "class_weight", "oversample", "classic", "cvae",
                                                          "wgan_gp"])
     ap.add_argument("--epochs", type=int, default=12)
