@@ -25,7 +25,7 @@ def seq_config(peaks=DEMO / "peaks.narrowPeak", regions=None):
                           "regions": str(regions) if regions else None, "generators": ["classic"]}},
         "seed": 2,
         "encode": {"sequences": {"negatives_per_positive": 4, "group_block": 50_000}},
-        "detect": {"replicates": 1, "bootstrap": 50, "settings": {"epochs": 2, "patience": 2}},
+        "detect": {"replicates": 1, "bootstrap": 100, "settings": {"epochs": 2, "patience": 2}},
     }
 
 
