@@ -10,12 +10,12 @@ import pytest
 import torch
 
 from genaug import generators
+from genaug.device import Precision
 from genaug.encode import channels as ch
 from genaug.generators import classic
-from genaug.device import Precision
+from genaug.generators.training import FAMILIES
 from genaug.layouts import layout_from_state
 from genaug.layouts.pileup import Pileup, longest_run
-from genaug.generators.training import FAMILIES
 
 TINY = {"steps": 3, "batch_size": 4, "latent": 8, "width": 4, "hidden": 16, "blocks": 2,
         "image_size": None, "log_every": 1}

@@ -1,5 +1,6 @@
 """Haplotype generators (binary layout): the Yelmen et al. MLP GAN (``gan``), the RBM
-(``rbm``), the autoregressive GRU (``gru``) and the shared ``wgan_gp`` / ``cvae`` on 0/1 items. Everything on CPU, tiny shapes."""
+(``rbm``), the autoregressive GRU (``gru``) and the shared ``wgan_gp`` / ``cvae`` on 0/1 items.
+Everything on CPU, tiny shapes."""
 
 import numpy as np
 import pytest
@@ -61,8 +62,8 @@ def test_gan_networks_are_sized_after_yelmen(tmp_path):
     # latent 8 + 2 conditions -> 120 / 1.2 -> 120 / 1.1 -> 120
     assert [tuple(v.shape) for k, v in G.items() if k.endswith("weight")] == [(100, 10), (109, 100), (120, 109)]
     from genaug.device import Precision
-    from genaug.layouts import make_layout
     from genaug.generators.mlpgan import MLPGAN
+    from genaug.layouts import make_layout
     fam = MLPGAN(make_layout("binary", X), generators.resolve("gan", YELMEN), 2, Precision("cpu"))
     D = fam.nets["discriminator"]
     # 120 + 2 -> 120 / 2 -> 120 / 3 -> 1, the last layer also seeing the batch's spread (minibatch_std)
@@ -78,8 +79,8 @@ def test_gan_alleles_are_the_generator_output_rounded(tmp_path):
     X = haplotypes()
     result = fit("gan", X, tmp_path, steps=2)
     from genaug.device import Precision
-    from genaug.layouts import make_layout
     from genaug.generators.mlpgan import MLPGAN
+    from genaug.layouts import make_layout
     m = torch.load(result.model, weights_only=True)
     fam = MLPGAN(make_layout("binary", X), m["settings"], 0, Precision("cpu"), train=False)
     fam.nets["generator"].load_state_dict(m["nets"]["generator"])

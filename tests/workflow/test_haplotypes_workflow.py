@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pysam
 import pytest
-from test_workflow import DEMO as SV_DEMO
-from test_workflow import REPO, SNAKEFILE, planned_jobs, write_config
 
 from genaug.encode.haplotypes import read_haplotypes, read_variants
 from genaug.split import load_split
 from genaug.tensors import load_encoded
+from test_workflow import DEMO as SV_DEMO
+from test_workflow import REPO, SNAKEFILE, planned_jobs, write_config
 
 DEMO = REPO / "resources" / "demo" / "haplotypes"
 DS = "hap"
