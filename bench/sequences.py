@@ -96,7 +96,8 @@ def main(argv=None):
                                          threads=a.threads)
                     syn = generators.sample(r.model, n_syn, seed=seed + 1, threads=a.threads)
                     print(f"seed {seed}: {s} trained and sampled {n_syn} in {time.time() - t:.0f} s", flush=True)
-                runs += [(det, s, syn) for det in ("logistic", "conv1d") if not (det == "logistic" and s == "oversample")]
+                runs += [(det, s, syn) for det in ("logistic", "conv1d")
+                         if not (det == "logistic" and s == "oversample")]
             for det, s, syn in runs:
                 t = time.time()
                 res = train_detector(det, s, Xtr, ytr, enc.X[sp.val], enc.y[sp.val], CLASSES, 1,

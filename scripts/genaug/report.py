@@ -94,7 +94,8 @@ def prevalence_markdown(runs):
              "window of the test regions; the table above is at the kept windows' prevalence. AUPRC's floor is "
              "the prevalence; P@R: the best precision at a recall of at least 0.5 / 0.8; F1 at the threshold "
              "chosen on validation.", "",
-             "| detector | strategy | AUROC | AUPRC | prevalence | P@R 0.5 | P@R 0.8 | F1 |", "|---|---|---|---|---|---|---|---|"]
+             "| detector | strategy | AUROC | AUPRC | prevalence | P@R 0.5 | P@R 0.8 | F1 |",
+             "|---|---|---|---|---|---|---|---|"]
     for (d, s), t in runs.groupby(["detector", "strategy"], sort=False):
         cells = [f"{_f(t[c].mean())} ± {_f(t[c].std(ddof=1) if len(t) > 1 else 0.0)}"
                  for c in ("full_auroc", "full_auprc")]

@@ -236,7 +236,8 @@ def test_classic_other_layouts_only_make_possible_items(tmp_path):
 
     def shifts(s):
         return {d for x in seqs for d in range(-3, 4)
-                if (d >= 0 and np.array_equal(s[:, d:], x[:, :L - d])) or (d < 0 and np.array_equal(s[:, :d], x[:, -d:]))}
+                if (d >= 0 and np.array_equal(s[:, d:], x[:, :L - d]))
+                or (d < 0 and np.array_equal(s[:, :d], x[:, -d:]))}
 
     found = [shifts(s) for s in S]
     assert all(found) and lay.problems(S) == []

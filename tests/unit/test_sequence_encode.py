@@ -10,8 +10,14 @@ import pandas as pd
 import pysam
 import pytest
 
-from genaug.encode.sequences import (SequenceSettings, encode_sequences, label_windows, one_hot,
-                                     reverse_complement, codes)
+from genaug.encode.sequences import (
+    SequenceSettings,
+    codes,
+    encode_sequences,
+    label_windows,
+    one_hot,
+    reverse_complement,
+)
 from genaug.errors import InputError
 from genaug.tensors import load_encoded, load_weights
 

@@ -5,8 +5,15 @@ import numpy as np
 import pytest
 
 from genaug.encode.sequences import codes, one_hot, reverse_complement
-from genaug.fidelity.sequences import (evaluate, gc_share, hit_rate, kmer_spectrum, log_odds_matrix,
-                                       pwm_best, total_variation)
+from genaug.fidelity.sequences import (
+    evaluate,
+    gc_share,
+    hit_rate,
+    kmer_spectrum,
+    log_odds_matrix,
+    pwm_best,
+    total_variation,
+)
 
 
 def windows(n, L, rng, motif=None):

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pysam
 import pytest
-from test_workflow import REPO, planned_jobs, snakemake, write_config
 
 from genaug.split import load_split
 from genaug.tensors import load_encoded, load_weights
+from test_workflow import REPO, planned_jobs, snakemake, write_config
 
 DEMO = REPO / "resources" / "demo" / "sequences"
 DS = "tf"

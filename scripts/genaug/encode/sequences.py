@@ -33,7 +33,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pysam
 
 from .. import tensors
 from ..errors import InputError, refuse_unknown, some_names

@@ -7,7 +7,7 @@ comparison have the same set sizes (T in S's seat for the reference).
 
 | metric | synthetic | reference | better |
 |---|---|---|---|
-| kmer_spectrum_distance | total variation (half L1) between the pooled canonical k-mer spectra of S_nT and H | T vs H | lower |
+| kmer_spectrum_distance | total variation (half L1) of the pooled canonical k-mer spectra, S_nT vs H | T vs H | lower |
 | gc_wasserstein | W1 of the per-window GC share, S_nT vs H | T vs H | lower |
 | motif_hit_rate_difference | abs(share of S_nT windows with a PWM hit - share of H) | T vs H | lower |
 | two_sample_auc_kmer | out-of-fold AUC of k-mer logistic regression, H vs S | H vs T | near_0.5 |
