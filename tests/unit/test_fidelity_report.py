@@ -112,7 +112,11 @@ def test_report_figures_are_written_and_refuse_empty_input(tmp_path):
     plot_generators({"g": {"real": X, "synthetic": X[::-1], "history": hist,
                            "pca": {"train": [[0, 1], [1, 0]], "synthetic": [[0.5], [0.5]],
                                    "explained_variance_ratio": [0.6, 0.3]}}}, "image", tmp_path / "g.png")
-    for f in ("d.png", "g.png"):
+    seqs = np.eye(4, dtype=np.int8)[rng.integers(0, 4, (6, 30))].transpose(0, 2, 1)
+    seqs[0, :, :3] = 0  # N
+    plot_generators({"classic": {"real": seqs, "synthetic": seqs[::-1], "history": None, "pca": None}},
+                    "sequence", tmp_path / "s.png")
+    for f in ("d.png", "g.png", "s.png"):
         assert (tmp_path / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (tmp_path / f).stat().st_size > 10_000
     with pytest.raises(ValueError):
         plot_detection(summary.iloc[:0], comparisons, {}, tmp_path / "e.png")
