@@ -29,9 +29,11 @@ is JASPAR MA0491.1 JUND (AP-1), the demo's; ``pwm_counts`` takes another.
 import numpy as np
 import torch
 import torch.nn.functional as F
+from threadpoolctl import threadpool_limits
 
 from .. import metrics
 from ..detect.features import summary_features
+from ..metrics.twosample import stratified_folds, torch_threads
 from . import common
 
 BETTER = {**common.BETTER, "kmer_spectrum_distance": "lower", "gc_wasserstein": "lower",
@@ -109,7 +111,7 @@ def conv_two_sample_auc(real, synthetic, seed=0, folds=CONV_FOLDS, epochs=CONV_E
     R, S = common.take(np.asarray(real), n, rng), common.take(np.asarray(synthetic), n, rng)
     x = torch.from_numpy(np.concatenate([R, S]).astype(np.float32))
     y = np.r_[np.zeros(n, np.int64), np.ones(n, np.int64)]
-    fold = metrics.twosample.stratified_folds(y, folds, rng)
+    fold = stratified_folds(y, folds, rng)
     score = np.empty(2 * n)
     g = torch.Generator().manual_seed(int(seed))
     for f in range(folds):
@@ -138,7 +140,7 @@ def evaluate(train, heldout, synthetic, seed=0, threads=1, heldout_groups=None, 
     """Fidelity and privacy of ``synthetic`` windows (see the module docstring).
     -> {"n", "metrics": {name: {"synthetic", "reference", "better", ...}}, "curves"}."""
     T, H, S = common.check_sets(train, heldout, synthetic)
-    with metrics.privacy.torch_threads(threads):
+    with torch_threads(threads), threadpool_limits(max(1, int(threads))):
         rng = np.random.default_rng(seed)
         S_t = common.take(S, len(T), rng)
         rec = common.Record(BETTER)
