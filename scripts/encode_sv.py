@@ -3,6 +3,7 @@
 import logging
 
 from genaug.encode.sv import SvSettings, encode_sv
+from genaug.encode.truth import TruthSettings
 from genaug.errors import InputError
 from genaug.logs import setup_logging
 
@@ -18,6 +19,9 @@ try:
         settings=SvSettings.from_config(snakemake.params.settings),
         seed=snakemake.params.seed,
         threads=snakemake.threads,
+        truth_settings=TruthSettings.from_config(**snakemake.params.truth),
+        regions=snakemake.input.get("regions"),
+        exclude=snakemake.input.get("exclude"),
     )
 except InputError as e:
     logging.getLogger("genaug").error("%s", e)

@@ -10,7 +10,7 @@ DATASETS = config["datasets"]
 def _check_datasets():
     """Name the config key of a missing input file (kinds are checked by the schema)."""
     for name, ds in DATASETS.items():
-        for key in ("bam", "reference", "truth", "candidates", "vcf", "samples"):
+        for key in ("bam", "reference", "truth", "candidates", "regions", "exclude", "vcf", "samples"):
             path = ds.get(key)
             if path and not os.path.exists(path):
                 raise ValueError(f"config: datasets.{name}.{key}: file {path} not found")
@@ -135,7 +135,16 @@ def get_encode_sv_input(wildcards):
     if ds.get("candidates"):
         inputs["candidates"] = ds["candidates"]
         inputs["candidates_index"] = _vcf_index(ds["candidates"])
+    for key in ("regions", "exclude"):
+        if ds.get(key):
+            inputs[key] = ds[key]
     return inputs
+
+
+def get_truth_settings(wildcards):
+    """datasets.<name>.truth_filters and truth_sample: which truth records are positives."""
+    ds = DATASETS[wildcards.dataset]
+    return {"filters": ds.get("truth_filters", ["PASS", "."]), "sample": ds.get("truth_sample")}
 
 
 def get_encode_haplotypes_input(wildcards):

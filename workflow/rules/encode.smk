@@ -12,6 +12,7 @@ rule encode_sv:
         samples="results/{dataset}/samples.tsv",
     params:
         settings=get_encode_settings,
+        truth=get_truth_settings,
         seed=config["seed"],
     log:
         "results/logs/encode_sv/{dataset}.log",
