@@ -7,7 +7,7 @@ import pandas as pd
 
 from genaug.outputs import write_text, write_tsv
 from genaug.logs import setup_logging
-from genaug.report import dataset_markdown, summary_markdown, summary_rows
+from genaug.report import dataset_markdown, strata_markdown, strata_rows, summary_markdown, summary_rows
 
 setup_logging(snakemake.log[0])
 log = logging.getLogger("genaug.write_summary")
@@ -25,6 +25,10 @@ for dataset in snakemake.params.datasets:
         test = json.load(f)["test"]
     rows.append(summary_rows(dataset, summary, comparisons, fidelity))
     sections.append(dataset_markdown(dataset, summary, comparisons, fidelity, (test["n"], test["positives"])))
+    if f"{dataset}_strata" in inp.keys():
+        strata = pd.read_csv(inp[f"{dataset}_strata"], sep="\t")
+        rows.append(strata_rows(dataset, strata))
+        sections.append(strata_markdown(strata))
 write_tsv(pd.concat(rows, ignore_index=True), snakemake.output.tsv)
 write_text(summary_markdown(sections), snakemake.output.md)
 log.info("wrote %s and %s", snakemake.output.tsv, snakemake.output.md)

@@ -30,7 +30,8 @@ DS = "tiny"
 WINDOW, MAX_ROWS = 64, 16
 OUTPUTS = [f"results/{DS}/{f}" for f in
            ("encoded.npz", "samples.tsv", "split.npz", "split_counts.tsv", "qc/pileups.png")]
-DETECT_RULES = {"train_detector": 4, "summarize_detection": 1, "plot_detection": 1, "write_summary": 1}
+DETECT_RULES = {"train_detector": 4, "summarize_detection": 1, "summarize_sv_results": 1, "plot_detection": 1,
+                "write_summary": 1}
 ALL_RULES = {"encode_sv": 1, "split_dataset": 1, "plot_qc": 1, **DETECT_RULES, "all": 1}
 
 
@@ -174,6 +175,27 @@ def test_split_partitions_items_by_group(run):
     assert counts.set_index(["split", "class"]).n[("train", "variant")] == int(enc.y[split.train].sum())
 
 
+def test_results_by_type_and_size_and_items_for_igv(run):
+    samples = pd.read_csv(run.dir / f"results/{DS}/samples.tsv", sep="\t", dtype={"contig": str, "group": str})
+    split = load_split(run.dir / f"results/{DS}/split.npz")
+    strata = pd.read_csv(run.dir / f"results/{DS}/detect/by_type_size.tsv", sep="\t")
+    assert set(strata.strategy) == {"none", "logistic", "caller"}
+    test_pos = samples.iloc[split.test].query("label == 'variant'")
+    for strategy in ("none", "caller"):
+        sub = strata[(strata.strategy == strategy) & (strata.by == "svtype")].set_index("stratum")
+        assert sub.n_pos.to_dict() == test_pos.svtype.value_counts().to_dict()
+    caller = strata[(strata.strategy == "caller") & (strata.by == "all")].iloc[0]
+    assert caller.tp == samples.iloc[split.test].query("label == 'variant'").called.sum()
+    assert caller.fp == (samples.iloc[split.test].source == "caller").sum()
+    bed = (run.dir / f"results/{DS}/report/items.bed").read_text().splitlines()
+    assert len(bed) == len(samples) + 1
+    test_lines = [ln for ln in bed[1:] if ln.split("\t")[3].endswith("|test")]
+    assert len(test_lines) == len(split.test)
+    summary = pd.read_csv(run.dir / "results/report/summary.tsv", sep="\t")
+    assert {"by_svtype", "by_size", "caller"} <= set(summary.section)
+    assert "By SV type and size band" in (run.dir / "results/report/summary.md").read_text()
+
+
 def test_qc_figure_is_a_png(run):
     data = (run.dir / f"results/{DS}/qc/pileups.png").read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -262,7 +284,8 @@ def test_bad_config_fails_naming_the_key(tmp_path, where, key, value, named):
 
 
 def test_lint_passes_on_the_repo():
-    p = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=REPO,
+    p = subprocess.run([sys.executable, "-m", "snakemake", "--lint", "--configfile", "config/demo.yaml"],
+                       cwd=REPO,
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "Congratulations, your workflow is in a good condition" in p.stdout + p.stderr

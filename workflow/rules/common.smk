@@ -91,6 +91,7 @@ def get_final_outputs():
         ]
         if DATASETS[name]["kind"] == "sv":
             out.append(f"results/{name}/qc/pileups.png")
+            out += [f"results/{name}/detect/by_type_size.tsv", f"results/{name}/report/items.bed"]
         if DATASETS[name]["kind"] == "haplotypes":
             out.append(f"results/{name}/variants.tsv")
             out += [f"results/{name}/synthetic/{g}.vcf.gz" for g in dataset_generators(name)]
@@ -273,4 +274,6 @@ def get_summary_input(wildcards):
         inputs[f"{name}_comparisons"] = f"results/{name}/detect/comparisons.tsv"
         inputs[f"{name}_metrics"] = f"results/{name}/detect/none/seed1/metrics.json"
         inputs[f"{name}_fidelity"] = [f"results/{name}/fidelity/{g}.json" for g in dataset_generators(name)]
+        if DATASETS[name]["kind"] == "sv":
+            inputs[f"{name}_strata"] = f"results/{name}/detect/by_type_size.tsv"
     return inputs

@@ -46,3 +46,25 @@ rule summarize_detection:
         "../../envs/report.yaml"
     script:
         "../../scripts/summarize_detection.py"
+
+
+rule summarize_sv_results:
+    wildcard_constraints:
+        dataset=datasets_of_kind("sv"),
+    input:
+        samples="results/{dataset}/samples.tsv",
+        split="results/{dataset}/split.npz",
+        metrics=get_detector_runs("metrics.json"),
+        predictions=get_detector_runs("predictions.tsv"),
+    output:
+        strata="results/{dataset}/detect/by_type_size.tsv",
+        table="results/{dataset}/report/items.tsv",
+        bed="results/{dataset}/report/items.bed",
+    params:
+        strategies=get_strategies_of,
+    log:
+        "results/logs/summarize_sv_results/{dataset}.log",
+    conda:
+        "../../envs/report.yaml"
+    script:
+        "../../scripts/summarize_sv_results.py"

@@ -78,8 +78,9 @@ def read_truth(path, rename, contig_lengths, settings=TruthSettings()):
             if hit.any():
                 drops[f"{why} of sample {sample}"] = int(hit.sum())
             keep &= ~hit
-        if (svs["genotype"] == "none").any():
-            log.info("%s: %d record(s) carry no GT; they count as positives", path, int((svs["genotype"] == "none").sum()))
+        no_gt = int((svs["genotype"] == "none").sum())
+        if no_gt:
+            log.info("%s: %d record(s) carry no GT; they count as positives", path, no_gt)
     for why, n in drops.items():
         log.warning("%s: %d truth record(s) are not positives: %s (kept out of the negatives' reach)",
                     path, n, why)
