@@ -139,12 +139,12 @@ def load_encoded(path, mmap=False):
                        channels=z["channels"] if "channels" in z.files else None)
 
 
-def open_X(path):
-    """Memory-map ``X`` inside an uncompressed ``encoded.npz`` (read-only)."""
+def x_member(path):
+    """(byte offset, shape, dtype) of the C-ordered ``X`` array inside an uncompressed .npz."""
     with zipfile.ZipFile(path) as zf:
         info = zf.getinfo("X.npy")
         if info.compress_type != zipfile.ZIP_STORED:
-            raise ValueError(f"{path}: X is compressed and cannot be memory-mapped")
+            raise ValueError(f"{path}: X is compressed and cannot be read in place")
     with open(path, "rb") as f:
         f.seek(info.header_offset)
         local = f.read(30)
@@ -154,6 +154,12 @@ def open_X(path):
         version = npformat.read_magic(f)
         read_header = npformat.read_array_header_1_0 if version == (1, 0) else npformat.read_array_header_2_0
         shape, fortran, dtype = read_header(f)
-        offset = f.tell()
-    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape,
-                     order="F" if fortran else "C")
+        if fortran:
+            raise ValueError(f"{path}: X is Fortran-ordered; genaug writes C order")
+        return f.tell(), shape, dtype
+
+
+def open_X(path):
+    """Memory-map ``X`` inside an uncompressed ``encoded.npz`` (read-only)."""
+    offset, shape, dtype = x_member(path)
+    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
