@@ -140,3 +140,37 @@ class ItemSet:
 def as_items(X):
     """An ItemSet of ``X`` (an ItemSet, an array or a memory map)."""
     return X if isinstance(X, ItemSet) else ItemSet.from_array(X)
+
+
+CACHE_BYTES = 2 ** 28  # network-space items kept in memory when they fit (256 MiB), else converted per batch
+
+
+def network_lookup(X, lay, half=False, cache_bytes=None, chunk=128):
+    """A function from item positions (a torch or numpy index array) to network-space items
+    (float32 tensors on the CPU).
+
+    When all of ``X`` in network space (``lay.to_float``; float16 with ``half``)
+    fits in ``cache_bytes`` it is converted once and looked up; otherwise each
+    call reads its items from ``X`` (an ItemSet reads only those rows from disk)
+    and converts them, so memory holds one batch whatever the size of ``X``.
+    Both give the same values.
+    """
+    import torch
+
+    dtype = torch.float16 if half else torch.float32
+    limit = CACHE_BYTES if cache_bytes is None else cache_bytes
+    per_item = int(np.prod(lay.net_shape)) * (2 if half else 4)
+
+    def convert(rows):
+        return lay.to_float(torch.from_numpy(np.ascontiguousarray(X[rows]))).to(dtype)
+
+    if len(X) * per_item <= limit:
+        parts = [convert(np.arange(i, min(i + chunk, len(X)))) for i in range(0, len(X), chunk)]
+        cache = torch.cat(parts) if parts else torch.zeros((0,) + tuple(lay.net_shape), dtype=dtype)
+        return lambda idx: cache[torch.as_tensor(idx, dtype=torch.long)].float()
+
+    def lookup(idx):
+        idx = np.asarray(torch.as_tensor(idx).cpu().numpy(), np.int64)
+        return convert(idx).float()
+
+    return lookup
