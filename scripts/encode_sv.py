@@ -1,14 +1,10 @@
 """Rule encode_sv: BAM/CRAM + truth VCF -> encoded.npz + samples.tsv."""
 
-import logging
-
 from genaug.encode.sv import SvSettings, encode_sv
 from genaug.encode.truth import TruthSettings
-from genaug.errors import InputError
-from genaug.logs import setup_logging
+from genaug.logs import rule_script
 
-setup_logging(snakemake.log[0])
-try:
+with rule_script(snakemake):
     encode_sv(
         bam_path=snakemake.input.bam,
         reference=snakemake.input.reference,
@@ -23,6 +19,3 @@ try:
         regions=snakemake.input.get("regions"),
         exclude=snakemake.input.get("exclude"),
     )
-except InputError as e:
-    logging.getLogger("genaug").error("%s", e)
-    raise SystemExit(f"genaug: {e}")

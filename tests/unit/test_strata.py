@@ -36,8 +36,10 @@ def preds(predicted, score=None):
                          "predicted": predicted})
 
 
-def row(table, strategy, by, stratum):
-    r = table[(table.strategy == strategy) & (table.by == by) & (table.stratum == stratum)]
+def row(table, strategy, by, stratum, detector="cnn"):
+    if strategy == "caller":
+        detector, strategy = strata.CALLER
+    r = table[(table.detector == detector) & (table.strategy == strategy) & (table.by == by) & (table.stratum == stratum)]
     assert len(r) == 1, (strategy, by, stratum)
     return r.iloc[0]
 
@@ -51,7 +53,7 @@ def test_per_type_and_size_metrics_equal_hand_counts():
     #           0  1  2  3  4  5  6  7  8  9
     seed1 = [1, 0, 1, 0, 1, 1, 0, 1, 0, 0]
     seed2 = [1, 1, 1, 0, 0, 0, 0, 0, 1, 0]
-    table = strata.strata_table(SAMPLES, [("none", preds(seed1)), ("none", preds(seed2))])
+    table = strata.strata_table(SAMPLES, [(("cnn", "none"), preds(seed1)), (("cnn", "none"), preds(seed2))])
     # seed 1: TP 0,2,4  FN 1,3  FP 5,7 -> P 3/5, R 3/5; seed 2: TP 0,1,2  FN 3,4  FP 8 -> P 3/4, R 3/5
     r = row(table, "none", "all", "all")
     assert (r.n_pos, r.n_neg, r.replicates) == (5, 5, 2)
@@ -78,7 +80,7 @@ def test_per_type_and_size_metrics_equal_hand_counts():
 
 
 def test_caller_row_uses_its_calls_on_the_same_test_items():
-    table = strata.strata_table(SAMPLES, [("none", preds([0] * 10))])
+    table = strata.strata_table(SAMPLES, [(("cnn", "none"), preds([0] * 10))])
     # caller on test: called 0, 2, 4 (TP), 7, 8 (FP); missed 1, 3
     r = row(table, "caller", "all", "all")
     assert (r.tp, r.fp, r.fn) == (3, 2, 2) and math.isclose(r.precision, 0.6) and math.isclose(r.recall, 0.6)
@@ -90,10 +92,10 @@ def test_caller_row_uses_its_calls_on_the_same_test_items():
 def test_items_table_and_bed():
     split = np.array(["test"] * 10 + ["train"] * 2)
     score = np.linspace(0, 0.9, 10)
-    items = strata.items_table(SAMPLES, split, [("none", preds([0] * 10, score)),
-                                                ("none", preds([0] * 10, score + 0.1))])
+    items = strata.items_table(SAMPLES, split, [(("cnn", "none"), preds([0] * 10, score)),
+                                                (("cnn", "none"), preds([0] * 10, score + 0.1))])
     assert len(items) == 12 and items.split.tolist() == split.tolist()
-    assert np.allclose(items.score_none[:10], score + 0.05) and items.score_none[10:].isna().all()
+    assert np.allclose(items.score_cnn_none[:10], score + 0.05) and items.score_cnn_none[10:].isna().all()
     bed = strata.items_bed(items).splitlines()
     assert bed[0].startswith("track ") and "useScore=1" in bed[0]
     assert len(bed) == 13

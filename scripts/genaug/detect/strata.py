@@ -22,8 +22,8 @@ import pandas as pd
 BANDS = ((0, 50, "<50"), (50, 300, "50-300"), (300, 1_000, "300-1k"), (1_000, 10_000, "1k-10k"),
          (10_000, np.inf, ">10k"))
 SV_TYPES = ("DEL", "DUP", "INV", "INS")
-CALLER = "caller"  # the strategy name of the caller's own calls
-COLUMNS = ["strategy", "by", "stratum", "n_pos", "n_neg", "tp", "fp", "fn", "precision", "precision_sd",
+CALLER = ("caller", "calls")  # (detector, strategy) of the caller's own calls
+COLUMNS = ["detector", "strategy", "by", "stratum", "n_pos", "n_neg", "tp", "fp", "fn", "precision", "precision_sd",
            "recall", "recall_sd", "f1", "f1_sd", "replicates"]
 
 
@@ -73,34 +73,36 @@ def strata_counts(strata, called):
 
 
 def strata_table(samples, runs, order=None):
-    """Per strategy (mean and sd over its replicate seeds) and for the caller, the test metrics by stratum.
+    """Per detector and strategy (mean and sd over its replicate seeds) and for the caller, the test
+    metrics by stratum.
 
-    ``runs``: (strategy, predictions) pairs, one per run; predictions has the
-    test items' ``index`` (rows of ``samples``) and ``predicted`` (0/1). The
-    caller's row uses ``samples.called`` on the same test items, when present.
+    ``runs``: ((detector, strategy), predictions) pairs, one per run;
+    predictions has the test items' ``index`` (rows of ``samples``) and
+    ``predicted`` (0/1). The caller's rows (detector ``caller``, strategy
+    ``calls``) use ``samples.called`` on the same test items, when present.
     """
     rows = []
     test_idx = None
-    for strategy in order or sorted({s for s, _ in runs}):
+    for key in order or sorted({tuple(k) for k, _ in runs}):
         per_seed = []
-        for s, preds in runs:
-            if s != strategy:
+        for k, preds in runs:
+            if tuple(k) != tuple(key):
                 continue
             idx = preds["index"].to_numpy(np.int64)
             test_idx = idx if test_idx is None else test_idx
             per_seed.append(strata_counts(item_strata(samples.iloc[idx]), preds["predicted"].to_numpy() > 0))
-        rows += _mean_over_seeds(strategy, per_seed)
+        rows += _mean_over_seeds(tuple(key), per_seed)
     if test_idx is not None and "called" in samples and samples["called"].notna().all():
         sub = samples.iloc[np.sort(test_idx)]
         rows += _mean_over_seeds(CALLER, [strata_counts(item_strata(sub), sub["called"].to_numpy() > 0)])
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _mean_over_seeds(strategy, per_seed):
+def _mean_over_seeds(key, per_seed):
     out = []
     for k, first in enumerate(per_seed[0] if per_seed else []):
         seeds = [runs[k] for runs in per_seed]
-        row = {"strategy": strategy, "by": first["by"], "stratum": first["stratum"],
+        row = {"detector": key[0], "strategy": key[1], "by": first["by"], "stratum": first["stratum"],
                "n_pos": first["n_pos"], "n_neg": first["n_neg"], "replicates": len(seeds)}
         for c in ("tp", "fp", "fn"):
             row[c] = float(np.mean([r[c] for r in seeds]))
@@ -115,28 +117,30 @@ def _mean_over_seeds(strategy, per_seed):
 
 def items_table(samples, split_labels, runs):
     """Every item with its locus, label, split, source, whether the caller has it, and the mean
-    test-set score of each strategy over its seeds (empty outside the test split)."""
+    test-set score of each detector and strategy over its seeds (``score_{detector}_{strategy}``,
+    empty outside the test split); ``runs`` as for ``strata_table``."""
     cols = [c for c in ("id", "contig", "start", "end", "svtype", "svlen", "label", "source", "group", "called")
             if c in samples]
     out = samples[cols].copy()
     out.insert(out.columns.get_loc("label") + 1, "split", split_labels)
     scores = {}
-    for strategy, preds in runs:
-        scores.setdefault(strategy, []).append(preds.set_index("index")["score"])
-    for strategy, parts in scores.items():
+    for (detector, strategy), preds in runs:
+        scores.setdefault(f"score_{detector}_{strategy}", []).append(preds.set_index("index")["score"])
+    for name, parts in scores.items():
         s = pd.concat(parts, axis=1).mean(axis=1)
-        out[f"score_{strategy}"] = s.reindex(range(len(samples))).to_numpy()
+        out[name] = s.reindex(range(len(samples))).to_numpy()
     return out
 
 
-def items_bed(items, strategy="none"):
+def items_bed(items, key=("cnn", "none")):
     """BED6 lines of ``items_table`` for IGV: name label|svtype|split, score 1000 x the test score of
-    ``strategy`` (0 outside the test split), shaded by score (track line useScore=1)."""
-    score = items.get(f"score_{strategy}", pd.Series(np.nan, index=items.index)).fillna(0).to_numpy()
+    ``key`` (detector, strategy; 0 outside the test split), shaded by score (track line useScore=1)."""
+    name = f"{key[0]}_{key[1]}"
+    score = items.get(f"score_{name}", pd.Series(np.nan, index=items.index)).fillna(0).to_numpy()
     start0 = items["start"].to_numpy(np.int64) - 1
     end = np.maximum(items["end"].to_numpy(np.int64), start0 + 1)
     lines = [f'track name=genaug_items description="genaug items: label|svtype|split, score = '
-             f'{strategy} test score x 1000" useScore=1']
+             f'{key[0]} {key[1]} test score x 1000" useScore=1']
     for c, s, e, lab, t, sp, sc in zip(items["contig"], start0, end, items["label"], items["svtype"], items["split"],
                                        np.round(1000 * score).astype(int)):
         lines.append(f"{c}\t{s}\t{e}\t{lab}|{t}|{sp}\t{sc}\t.")
