@@ -2,7 +2,7 @@
 
 An ``ItemSet`` is a list of rows of one or more ``X`` arrays (``encoded.npz``,
 ``synthetic/{g}.npz`` or arrays already in memory). Indexing it (an int, a
-slice, an index array) reads just those rows: from files with ``os.pread``
+slice, an index array) reads just those rows: from files with ``os.preadv``
 on the uncompressed ``X.npy`` member, so that nothing is memory-mapped and
 the process's resident memory holds only the rows asked for (pages of a
 memory map that an epoch touched would count as resident until the map is dropped).
@@ -20,7 +20,7 @@ from .tensors import x_member
 
 
 class _FileRows:
-    """Rows of the X member of an uncompressed .npz, read with pread."""
+    """Rows of the X member of an uncompressed .npz, read with preadv into the output array."""
 
     def __init__(self, path):
         self.path = str(path)
@@ -45,10 +45,11 @@ class _FileRows:
         breaks = np.flatnonzero(np.diff(rows) != 1) + 1
         for run_start, run_end in zip(np.r_[0, breaks], np.r_[breaks, len(rows)]):
             n = int(run_end - run_start)
-            buf = os.pread(self.fd(), n * self.row_bytes, self.offset + int(rows[run_start]) * self.row_bytes)
-            if len(buf) != n * self.row_bytes:
+            # straight into the output rows: no intermediate buffer
+            got = os.preadv(self.fd(), [memoryview(flat[run_start:run_end]).cast("B")],
+                            self.offset + int(rows[run_start]) * self.row_bytes)
+            if got != n * self.row_bytes:
                 raise OSError(f"{self.path}: file ends inside X (truncated?)")
-            flat[run_start:run_end] = np.frombuffer(buf, np.uint8).reshape(n, -1)
         return out
 
     def close(self):
@@ -143,9 +144,17 @@ def as_items(X):
 
 
 CACHE_BYTES = 2 ** 28  # network-space items kept in memory when they fit (256 MiB), else converted per batch
+CONVERT_BYTES = 2 ** 24  # float32 working space of one conversion (items at full size, before pooling)
 
 
-def network_lookup(X, lay, half=False, cache_bytes=None, chunk=128):
+def conversion_rows(lay, limit=128):
+    """Items converted to network space at once: at most ``limit``, and few enough that their float32
+    full-size form (channels of the network x the item's own rows and columns) fits in CONVERT_BYTES."""
+    full = int(lay.net_shape[0]) * int(np.prod(lay.item_shape[1:], dtype=np.int64)) * 4
+    return int(max(1, min(limit, CONVERT_BYTES // max(full, 1))))
+
+
+def network_lookup(X, lay, half=False, cache_bytes=None):
     """A function from item positions (a torch or numpy index array) to network-space items
     (float32 tensors on the CPU).
 
@@ -165,12 +174,14 @@ def network_lookup(X, lay, half=False, cache_bytes=None, chunk=128):
         return lay.to_float(torch.from_numpy(np.ascontiguousarray(X[rows]))).to(dtype)
 
     if len(X) * per_item <= limit:
+        chunk = conversion_rows(lay)
         parts = [convert(np.arange(i, min(i + chunk, len(X)))) for i in range(0, len(X), chunk)]
         cache = torch.cat(parts) if parts else torch.zeros((0,) + tuple(lay.net_shape), dtype=dtype)
         return lambda idx: cache[torch.as_tensor(idx, dtype=torch.long)].float()
 
     def lookup(idx):
         idx = np.asarray(torch.as_tensor(idx).cpu().numpy(), np.int64)
-        return convert(idx).float()
+        step = conversion_rows(lay)
+        return torch.cat([convert(idx[i:i + step]) for i in range(0, len(idx), step)]).float()
 
     return lookup

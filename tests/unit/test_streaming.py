@@ -21,7 +21,7 @@ from genaug.tensors import load_encoded
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "resources" / "demo" / "sv"
 TINY_NET = {"epochs": 2, "patience": 2, "width": 4, "blocks": 2, "image_size": [8, 32], "batch_size": 16}
-CAP_MB = 120  # growth of resident memory allowed while training on a train split of ~215 MB
+CAP_MB = 64  # growth of resident memory allowed while training on a train split of ~215 MB
 
 
 @pytest.fixture(scope="module")
