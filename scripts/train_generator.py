@@ -2,10 +2,9 @@
 
 import os
 
-import numpy as np
-
 from genaug import generators
 from genaug.augment import generator_conditions, generator_items
+from genaug.items import ItemSet
 from genaug.logs import rule_script
 from genaug.split import load_split
 from genaug.tensors import load_encoded
@@ -19,7 +18,8 @@ with rule_script(snakemake) as log:
     log.info("%s: %d train items (%s)%s", snakemake.wildcards.generator, len(idx),
              f"class {enc.classes[rare]}" if p.train_on == "rare" else "every class",
              f", conditioned on {p.condition} ({', '.join(sorted(set(cond)))})" if p.condition else "")
-    result = generators.train(snakemake.wildcards.generator, np.asarray(enc.X[idx]), cond=cond, layout=enc.layout,
+    X = ItemSet.from_file(snakemake.input.encoded, idx)  # read a batch at a time, never all at once
+    result = generators.train(snakemake.wildcards.generator, X, cond=cond, layout=enc.layout,
                           settings=p.settings, seed=p.seed, out_dir=os.path.dirname(snakemake.output.model),
                           threads=snakemake.threads, channels=enc.channels)
     log.info("trained %d steps on %s in %.1f s (resumed from step %d)", result.steps, result.device,

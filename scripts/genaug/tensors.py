@@ -85,11 +85,12 @@ class EncodedWriter:
         self._member.write(memoryview(chunk).cast("B"))
         self.written += len(chunk)
 
-    def close(self, y, groups, classes, layout, channels=None):
+    def close(self, y, groups, classes, layout, channels=None, extra=None):
+        """Write the contract's other arrays (and ``extra`` named arrays) and rename the file into place."""
         if self.written != self.n_items:
             raise ValueError(f"{self.written} items written, {self.n_items} declared")
         self._member.close()
-        _write_members(self._zip, contract_arrays(y, groups, classes, layout, channels))
+        _write_members(self._zip, {**contract_arrays(y, groups, classes, layout, channels), **(extra or {})})
         self._zip.close()
         os.replace(self.tmp, self.path)
 

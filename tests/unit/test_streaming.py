@@ -121,3 +121,24 @@ def test_detector_training_on_a_dataset_larger_than_the_cap_stays_under_it(encod
     assert m["epochs"] == 2
     assert m["train_mb"] > 1.3 * CAP_MB  # the train split alone would not fit under the cap
     assert m["peak"] - m["before"] < CAP_MB, m
+
+
+def test_synthetic_sets_drawn_in_chunks_equal_the_whole_draw(encoded, tmp_path):
+    from genaug.augment import save_synthetic
+    from genaug.generators import classic
+    from genaug.layouts import make_layout
+    from genaug.generators.settings import resolve
+    enc = load_encoded(encoded / "encoded.npz", mmap=True)
+    pool = np.asarray(enc.X[np.flatnonzero(enc.y == 1)[:10]])
+    lay = make_layout("image", pool[:1], enc.channels)
+    want = np.zeros(9, np.int64)
+    whole = classic.draw(pool, np.zeros(10, np.int64), lay, resolve("classic"), want, np.random.default_rng(4))
+    chunks = classic.draw_chunks(pool, np.zeros(10, np.int64), lay, resolve("classic"), want,
+                                 np.random.default_rng(4), chunk=4)
+    save_synthetic(tmp_path / "a.npz", whole, 1, enc.classes, "image", "classic", channels=enc.channels)
+    save_synthetic(tmp_path / "b.npz", chunks, 1, enc.classes, "image", "classic", condition=[None] * 9,
+                   channels=enc.channels)
+    a, b = load_encoded(tmp_path / "a.npz"), load_encoded(tmp_path / "b.npz")
+    assert not np.array_equal(whole, np.repeat(pool[:1], 9, 0))  # augmented, not copied
+    np.testing.assert_array_equal(a.X, b.X)
+    np.testing.assert_array_equal(a.groups, b.groups)

@@ -10,6 +10,7 @@ rule evaluate_fidelity:
     params:
         kind=get_kind,
         train_on=get_generator_train_on,
+        max_items=config["fidelity"]["max_items"],
         seed=config["seed"],
     log:
         "results/logs/evaluate_fidelity/{dataset}.{generator}.log",

@@ -40,6 +40,7 @@ rule sample_synthetic:
         synthetic="results/{dataset}/synthetic/{generator}.npz",
     params:
         balance=config["generate"]["balance"],
+        max_synthetic=config["generate"]["max_synthetic"],
         condition=get_generator_condition,
         train_on=get_generator_train_on,
         seed=config["seed"],
