@@ -85,3 +85,15 @@ def test_template_alone_says_what_to_do(tmp_path):
     assert p.returncode != 0
     assert "config: no datasets: add yours to config/config.yaml" in p.out
     assert "--configfile config/demo.yaml" in p.out
+
+
+def test_the_whole_genome_example_is_a_valid_config():
+    from snakemake.utils import validate
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    wgs = yaml.safe_load((REPO / "config" / "wgs.yaml").read_text())
+    config.update(wgs)  # top-level keys: the example sets every section it uses
+    validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
+    ds = config["datasets"]["hg002"]
+    assert {"truth_sample", "regions", "exclude"} <= set(ds)
+    assert config["generate"]["settings"]["genegan"]["image_size"] is None
+    assert config["detect"]["settings"]["image_size"] is None
