@@ -154,6 +154,11 @@ def conversion_rows(lay, limit=128):
     return int(max(1, min(limit, CONVERT_BYTES // max(full, 1))))
 
 
+def network_bytes(lay, n, half=False):
+    """Bytes of ``n`` items in network space (float16 with ``half``, else float32)."""
+    return int(n) * int(np.prod(lay.net_shape)) * (2 if half else 4)
+
+
 def network_lookup(X, lay, half=False, cache_bytes=None):
     """A function from item positions (a torch or numpy index array) to network-space items
     (float32 tensors on the CPU).
@@ -168,15 +173,15 @@ def network_lookup(X, lay, half=False, cache_bytes=None):
 
     dtype = torch.float16 if half else torch.float32
     limit = CACHE_BYTES if cache_bytes is None else cache_bytes
-    per_item = int(np.prod(lay.net_shape)) * (2 if half else 4)
 
     def convert(rows):
         return lay.to_float(torch.from_numpy(np.ascontiguousarray(X[rows]))).to(dtype)
 
-    if len(X) * per_item <= limit:
+    if network_bytes(lay, len(X), half) <= limit:
         chunk = conversion_rows(lay)
-        parts = [convert(np.arange(i, min(i + chunk, len(X)))) for i in range(0, len(X), chunk)]
-        cache = torch.cat(parts) if parts else torch.zeros((0,) + tuple(lay.net_shape), dtype=dtype)
+        cache = torch.empty((len(X),) + tuple(lay.net_shape), dtype=dtype)  # filled in place: no second copy
+        for i in range(0, len(X), chunk):
+            cache[i:i + chunk] = convert(np.arange(i, min(i + chunk, len(X))))
         return lambda idx: cache[torch.as_tensor(idx, dtype=torch.long)].float()
 
     def lookup(idx):

@@ -39,7 +39,8 @@ def preds(predicted, score=None):
 def row(table, strategy, by, stratum, detector="cnn"):
     if strategy == "caller":
         detector, strategy = strata.CALLER
-    r = table[(table.detector == detector) & (table.strategy == strategy) & (table.by == by) & (table.stratum == stratum)]
+    r = table[(table.detector == detector) & (table.strategy == strategy) & (table.by == by)
+              & (table.stratum == stratum)]
     assert len(r) == 1, (strategy, by, stratum)
     return r.iloc[0]
 

@@ -5,7 +5,7 @@ import logging
 import numpy as np
 import pysam
 import pytest
-from genaug.encode import loci, regions
+from genaug.encode import regions
 from genaug.encode.sv import SvSettings, candidate_loci
 from genaug.encode.truth import TruthSettings, read_truth
 from genaug.errors import InputError

@@ -47,7 +47,8 @@ def _planned_datasets(out):
         if line.startswith("output:"):
             for path in line[len("output:"):].split(","):
                 parts = path.strip().split("/")
-                if len(parts) > 2 and parts[0] == "results" and parts[1] not in ("logs", "benchmarks", "report", "score"):
+                skip = ("logs", "benchmarks", "report", "score")
+                if len(parts) > 2 and parts[0] == "results" and parts[1] not in skip:
                     names.add(parts[1])
     return names
 

@@ -30,7 +30,8 @@ from ..device import pick_device, seeded, set_threads
 from ..layouts import make_layout
 from ..metrics import average_precision, choose_threshold
 from . import registry
-from ..items import as_items, network_lookup
+from .. import items as items_mod
+from ..items import as_items, network_bytes, network_lookup
 from .features import summary_features
 from .model import Detector
 from .nets import detector_net
@@ -100,9 +101,12 @@ def fit_network(name, strategy, X_train, y_train, X_val, y_val, classes, positiv
     # only vectors fit the layout to the data; the others take the items' shape and dtype
     lay = make_layout(layout, np.asarray(X_train[:1]) if layout != "vector" else np.asarray(X_train), channels,
                       image_size=s["image_size"])
-    # network-space items: converted once when they fit in items.CACHE_BYTES, else per batch from X
+    # network-space items: converted once when train and val together fit in items.CACHE_BYTES,
+    # else both per batch from X (so that memory stays flat beyond that size)
     half = lay.name == "image"
-    Xt, Xv = network_lookup(X_train, lay, half), network_lookup(X_val, lay, half)
+    fits = network_bytes(lay, len(X_train) + len(X_val), half) <= items_mod.CACHE_BYTES
+    cache = items_mod.CACHE_BYTES if fits else 0
+    Xt, Xv = network_lookup(X_train, lay, half, cache), network_lookup(X_val, lay, half, cache)
     net = detector_net(name, lay.net_shape, n_classes, s).to(dev)
     opt = torch.optim.AdamW(net.parameters(), lr=s["lr"], weight_decay=s["weight_decay"])
     counts = np.bincount(y_train, minlength=n_classes)

@@ -21,7 +21,8 @@ import importlib
 
 from .settings import DEFAULTS, GENERATORS, resolve, supports
 
-_LAZY = {"TrainResult": ".training", "sample": ".training", "sample_chunks": ".training", "train": ".training", "from_float": "..layouts",
+_LAZY = {"TrainResult": ".training", "sample": ".training", "sample_chunks": ".training", "train": ".training",
+         "from_float": "..layouts",
          "layout_from_state": "..layouts", "make_layout": "..layouts", "to_float": "..layouts"}
 
 __all__ = ["DEFAULTS", "GENERATORS", "TrainResult", "from_float", "layout_from_state", "make_layout",

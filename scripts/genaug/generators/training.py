@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 FAMILIES = {"genegan": GAN, "dcgan": GAN, "wgan_gp": GAN, "cvae": CVAE, "gan": MLPGAN, "rbm": RBM, "gru": GRU}
 FORMAT = 1
 SAMPLE_CHUNK = 128
-CACHE_BYTES = 2 ** 30
 
 
 @dataclass
@@ -104,7 +103,7 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
     g = seeded(seed)
     family = FAMILIES[generator](lay, s, n_cond, Precision(dev))
     fingerprint = _fingerprint(generator, s, seed, lay, X, cond_idx)
-    lookup = network_lookup(X, lay, cache_bytes=CACHE_BYTES)  # cached when it fits, else per batch
+    lookup = network_lookup(X, lay)  # cached when it fits in items.CACHE_BYTES, else per batch
 
     def items(idx):
         return lookup(idx).to(dev)
@@ -187,7 +186,7 @@ def _generate_chunks(m, lay, idx, g, device):
             yield lay.from_float(Z, g)
 
 
-def _problems(lay, X, chunk=256):
+def _problems(lay, X, chunk=32):
     """The layout rules that items ``X`` break, checked a chunk at a time (each message once)."""
     seen = []
     for i in range(0, len(X), chunk):
