@@ -13,7 +13,7 @@ resident memory (ru_maxrss) is its own:
   ``train_detector`` does), reading items from encoded.npz a batch at a time;
 - generate: ``genegan`` for --steps steps on every train item (conditioned on
   the class, so that the items it learns from grow with N), then
-  ``sample_synthetic``'s drawing of N/4 items into a file.
+  ``sample_synthetic``'s drawing of N/4 items into a file, a chunk at a time.
 
 Prints one JSON line per stage and size, then a table. Memory flat in N is
 the point; wall time grows with N for encode and detection (every item is
@@ -97,9 +97,8 @@ def stage_generate(args):
         train_s = time.perf_counter() - t0
         n = int(len(enc.y)) // 4
         t1 = time.perf_counter()
-        X_syn, c = generators.sample(r.model, n, cond=enc.classes[1], seed=2, threads=args.threads,
-                                     return_cond=True)
-        save_synthetic(Path(tmp) / "synthetic.npz", X_syn, 1, enc.classes, enc.layout, "genegan", condition=c,
+        c, chunks = generators.sample_chunks(r.model, n, cond=enc.classes[1], seed=2, threads=args.threads)
+        save_synthetic(Path(tmp) / "synthetic.npz", chunks, 1, enc.classes, enc.layout, "genegan", condition=c,
                        channels=enc.channels)
         sample_s = time.perf_counter() - t1
     return {"items": int(len(enc.y)), "train_items": int(len(split.train)), "steps": r.steps,

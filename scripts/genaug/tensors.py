@@ -82,7 +82,8 @@ class EncodedWriter:
             raise ValueError(f"chunk shape {chunk.shape[1:]} != item shape {self.item_shape}")
         if self.written + len(chunk) > self.n_items:
             raise ValueError("more items written than declared")
-        self._member.write(memoryview(chunk).cast("B"))
+        if chunk.size:
+            self._member.write(memoryview(chunk).cast("B"))
         self.written += len(chunk)
 
     def close(self, y, groups, classes, layout, channels=None, extra=None):

@@ -135,6 +135,7 @@ def test_synthetic_sets_drawn_in_chunks_equal_the_whole_draw(encoded, tmp_path):
     whole = classic.draw(pool, np.zeros(10, np.int64), lay, resolve("classic"), want, np.random.default_rng(4))
     chunks = classic.draw_chunks(pool, np.zeros(10, np.int64), lay, resolve("classic"), want,
                                  np.random.default_rng(4), chunk=4)
+    chunks = iter([whole[:0]] + list(chunks))  # an empty first chunk, as a network generator yields
     save_synthetic(tmp_path / "a.npz", whole, 1, enc.classes, "image", "classic", channels=enc.channels)
     save_synthetic(tmp_path / "b.npz", chunks, 1, enc.classes, "image", "classic", condition=[None] * 9,
                    channels=enc.channels)
