@@ -16,10 +16,14 @@ rule evaluate_fidelity:
         "results/logs/evaluate_fidelity/{dataset}.{generator}.log",
     benchmark:
         "results/benchmarks/evaluate_fidelity/{dataset}.{generator}.tsv"
+    conda:
+        "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=4000,
-    conda:
-        "../../envs/torch.yaml"
+    params:
+        kind=get_kind,
+        train_on=get_generator_train_on,
+        seed=config["seed"],
     script:
         "../../scripts/evaluate_fidelity.py"
