@@ -12,8 +12,10 @@ from genaug.tensors import KIND_LAYOUTS
 
 DATASETS = config["datasets"]
 if not DATASETS:
-    raise ValueError("config: no datasets: add yours to config/config.yaml (README 'Your own data'), "
-                     "or run the demo: snakemake --cores 2 --configfile config/demo.yaml")
+    raise ValueError(
+        "config: no datasets: add yours to config/config.yaml (README 'Your own data'), "
+        "or run the demo: snakemake --cores 2 --configfile config/demo.yaml"
+    )
 
 
 def _check_datasets():

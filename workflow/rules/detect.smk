@@ -49,8 +49,6 @@ rule summarize_detection:
 
 
 rule summarize_sv_results:
-    wildcard_constraints:
-        dataset=datasets_of_kind("sv"),
     input:
         samples="results/{dataset}/samples.tsv",
         split="results/{dataset}/split.npz",
@@ -60,11 +58,13 @@ rule summarize_sv_results:
         strata="results/{dataset}/detect/by_type_size.tsv",
         table="results/{dataset}/report/items.tsv",
         bed="results/{dataset}/report/items.bed",
-    params:
-        order=get_run_order,
     log:
         "results/logs/summarize_sv_results/{dataset}.log",
+    wildcard_constraints:
+        dataset=datasets_of_kind("sv"),
     conda:
         "../../envs/report.yaml"
+    params:
+        order=get_run_order,
     script:
         "../../scripts/summarize_sv_results.py"

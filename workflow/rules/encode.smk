@@ -8,10 +8,6 @@ rule encode_sv:
     output:
         encoded="results/{dataset}/encoded.npz",
         samples="results/{dataset}/samples.tsv",
-    params:
-        settings=get_encode_settings,
-        truth=get_truth_settings,
-        seed=config["seed"],
     log:
         "results/logs/encode_sv/{dataset}.log",
     benchmark:
@@ -25,6 +21,7 @@ rule encode_sv:
         mem_mb=4000,
     params:
         settings=get_encode_settings,
+        truth=get_truth_settings,
         seed=config["seed"],
     script:
         "../../scripts/encode_sv.py"

@@ -7,11 +7,6 @@ rule evaluate_fidelity:
         unpack(get_fidelity_input),
     output:
         fidelity="results/{dataset}/fidelity/{generator}.json",
-    params:
-        kind=get_kind,
-        train_on=get_generator_train_on,
-        max_items=config["fidelity"]["max_items"],
-        seed=config["seed"],
     log:
         "results/logs/evaluate_fidelity/{dataset}.{generator}.log",
     benchmark:
@@ -24,6 +19,7 @@ rule evaluate_fidelity:
     params:
         kind=get_kind,
         train_on=get_generator_train_on,
+        max_items=config["fidelity"]["max_items"],
         seed=config["seed"],
     script:
         "../../scripts/evaluate_fidelity.py"
