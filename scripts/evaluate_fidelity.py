@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from genaug import fidelity, generators
-from genaug.augment import generator_items
+from genaug.augment import bounded_subset, generator_items
 from genaug.logs import rule_script
 from genaug.outputs import write_json
 from genaug.split import load_split
@@ -20,6 +20,13 @@ with rule_script(snakemake) as log:
     classes = np.unique(enc.y[train_idx])
     heldout_idx = np.sort(np.concatenate([split.val, split.test]))
     heldout_idx = heldout_idx[np.isin(enc.y[heldout_idx], classes)]
+    # a bounded audit: memory does not grow with the dataset (fidelity.max_items per side)
+    n_train, n_heldout = len(train_idx), len(heldout_idx)
+    train_idx = bounded_subset(train_idx, enc.groups[train_idx], p.max_items, p.seed)
+    heldout_idx = bounded_subset(heldout_idx, enc.groups[heldout_idx], p.max_items, p.seed + 2)
+    if (len(train_idx), len(heldout_idx)) != (n_train, n_heldout):
+        log.info("auditing a random subset of whole groups: %d of %d training items, %d of %d held-out items "
+                 "(fidelity.max_items %d)", len(train_idx), n_train, len(heldout_idx), n_heldout, p.max_items)
     synthetic = generators.sample(snakemake.input.model, len(train_idx), seed=p.seed + 1, threads=snakemake.threads)
     log.info("%s: %d training items, %d held-out real items, %d synthetic items drawn for the audit",
              w.generator, len(train_idx), len(heldout_idx), len(synthetic))

@@ -11,12 +11,17 @@ from genaug import generators as genaug_generators
 from genaug.tensors import KIND_LAYOUTS
 
 DATASETS = config["datasets"]
+if not DATASETS:
+    raise ValueError(
+        "config: no datasets: add yours to config/config.yaml (README 'Your own data'), "
+        "or run the demo: snakemake --cores 2 --configfile config/demo.yaml"
+    )
 
 
 def _check_datasets():
     """Name the config key of a missing input file (kinds are checked by the schema)."""
     for name, ds in DATASETS.items():
-        for key in ("bam", "reference", "truth", "candidates", "vcf", "samples", "fasta", "peaks", "regions"):
+        for key in ("bam", "reference", "truth", "candidates", "regions", "exclude", "vcf", "samples", "fasta", "peaks"):
             path = ds.get(key)
             if path and not os.path.exists(path):
                 raise ValueError(f"config: datasets.{name}.{key}: file {path} not found")
@@ -223,6 +228,7 @@ def get_final_outputs():
         ]
         if DATASETS[name]["kind"] == "sv":
             out.append(f"results/{name}/qc/pileups.png")
+            out += [f"results/{name}/detect/by_type_size.tsv", f"results/{name}/report/items.bed"]
         if DATASETS[name]["kind"] == "haplotypes":
             out.append(f"results/{name}/variants.tsv")
             out += [f"results/{name}/synthetic/{g}.vcf.gz" for g in dataset_generators(name)]
@@ -271,7 +277,16 @@ def get_encode_sv_input(wildcards):
     if ds.get("candidates"):
         inputs["candidates"] = ds["candidates"]
         inputs["candidates_index"] = _vcf_index(ds["candidates"])
+    for key in ("regions", "exclude"):
+        if ds.get(key):
+            inputs[key] = ds[key]
     return inputs
+
+
+def get_truth_settings(wildcards):
+    """datasets.<name>.truth_filters and truth_sample: which truth records are positives."""
+    ds = DATASETS[wildcards.dataset]
+    return {"filters": ds.get("truth_filters", ["PASS", "."]), "sample": ds.get("truth_sample")}
 
 
 def get_encode_haplotypes_input(wildcards):
@@ -467,4 +482,6 @@ def get_summary_input(wildcards):
             inputs[f"{name}_release"] = [f"results/{name}/release/{g}.json" for g in dataset_generators(name)]
         if DATASETS[name]["kind"] == "sequences":  # the full-prevalence table
             inputs[f"{name}_runs"] = f"results/{name}/detect/runs.tsv"
+        if DATASETS[name]["kind"] == "sv":
+            inputs[f"{name}_strata"] = f"results/{name}/detect/by_type_size.tsv"
     return inputs
