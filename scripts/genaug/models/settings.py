@@ -42,6 +42,8 @@ Keys (every GAN generator takes the same keys; only defaults differ):
   an item of the same class, 0 = off, vectors), ``crossovers`` (recombination
   breakpoints, binary: each segment is copied from an item of the same class; 8
   met the fidelity and privacy targets on the demo, README "Haplotypes").
+- gaussian (vectors; see ``gaussian``): ``shrinkage`` (weight of the scaled identity in
+  each class's covariance; null: the Ledoit-Wolf estimate).
 - gan (haplotypes, after Yelmen et al. 2021; see ``mlpgan``): ``g_hidden``,
   ``d_hidden`` (hidden layer sizes as fractions of the SNP count), ``leak``
   (LeakyReLU slope), ``l2`` (weight regularisation), ``real_noise`` (uniform
@@ -79,6 +81,8 @@ DEFAULTS = {
     "wgan_gp": {**GAN, "steps": 300, "batch_size": 16, "loss": "wasserstein", "n_critic": 2, "lr_g": 1e-3,
                 "lr_d": 3e-4, "betas": [0.5, 0.9], "gradient_penalty": 10.0},
     "cvae": {**RUN, **NET, "steps": 800, "latent": 32, "arch": "transpose", "lr": 1e-3, "beta": 1.0},
+    # one multivariate normal per condition; shrinkage null: Ledoit-Wolf's (vectors only)
+    "gaussian": {"shrinkage": None},
     "classic": {"shuffle": True, "subsample": 0.7, "shift": 3, "quality_jitter": 2,
                 "reverse_complement": 0.5, "noise": 0.1, "mixup": 0.4, "crossovers": 8},
     # haplotypes (binary layout only); sizes for ~2,000 SNPs x ~700 haplotypes on 2 CPU cores
@@ -100,7 +104,7 @@ DEFAULTS = {
 }
 GENERATORS = tuple(DEFAULTS)
 # generators made for one layout only; every other generator takes every layout
-ONLY_LAYOUTS = {"gan": ("binary",), "rbm": ("binary",), "gru": ("binary",)}
+ONLY_LAYOUTS = {"gaussian": ("vector",), "gan": ("binary",), "rbm": ("binary",), "gru": ("binary",)}
 
 
 def supports(generator, layout):

@@ -3,7 +3,8 @@
 ``train`` writes, under ``out_dir``:
 
 - ``model.pt``: what ``sample`` needs (sampling networks, layout, settings,
-  classes); for ``classic`` the real items themselves;
+  classes); for ``classic`` the real items themselves; for ``gaussian`` each
+  condition's mean and shrunk covariance (``gaussian``);
 - ``history.tsv``: losses per step (every ``history_every`` steps);
 - ``checkpoint.pt``: every ``checkpoint_every`` steps, all networks,
   optimisers, the gradient scaler, every random state and the history so far.
@@ -27,7 +28,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import classic
+from . import classic, gaussian
 from .device import Precision, pick_device, rng_state, seeded, set_rng_state, set_threads
 from .family import schedule_keys
 from .gan import GAN
@@ -96,6 +97,12 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
         _write_history(paths["history"], ["step"], [])
         return TrainResult(str(paths["model"]), str(paths["history"]), None, 0, 0, True,
                            time.time() - t0, "cpu", s)
+    if generator == "gaussian":
+        model["fit"] = gaussian.fit(lay.to_float(X).numpy(), cond_idx, n_cond, s["shrinkage"])
+        _save(model, paths["model"])
+        _write_history(paths["history"], ["step"], [])
+        return TrainResult(str(paths["model"]), str(paths["history"]), None, 0, 0, True,
+                           time.time() - t0, "cpu", s)
 
     dev = pick_device(device)
     g = seeded(seed)
@@ -151,7 +158,10 @@ def sample(model_path, n, cond=None, seed=0, device=None, threads=None, return_c
     values = m["cond_values"]
     idx = _want(values, m["cond_counts"], n, cond, g, model_path)
     n_cond = len(values or ())
-    if m["generator"] == "classic":
+    if m["generator"] == "gaussian":
+        Z = gaussian.draw(m["fit"], idx, np.random.default_rng(seed))
+        X = lay.from_float(torch.from_numpy(Z).float())
+    elif m["generator"] == "classic":
         X = classic.draw(m["pool"].numpy(), m["pool_cond"].numpy(), lay, m["settings"], idx,
                          np.random.default_rng(seed))
     else:
