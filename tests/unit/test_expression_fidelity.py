@@ -64,3 +64,18 @@ def test_evaluate_reference_copy_and_tstr():
                                 synthetic_labels=lab[1 - yF])["metrics"]["tstr_macro_f1"]
     assert flipped["synthetic"] < 0.5 and flipped["reference"] == m["tstr_macro_f1"]["reference"]
     assert len(good["curves"]["pca"]["synthetic"]) == 2
+
+
+def test_marginals_are_compared_on_the_log_scale():
+    T, _ = _sets(0)
+    H, _ = _sets(1)
+    S, _ = _sets(2)
+    mean = np.linspace(2, 12, T.shape[1])  # genes differ in level on the log scale
+    sd = np.linspace(0.5, 2, T.shape[1])
+    z = lambda X: (X - X.mean(0)) / X.std(0)  # standardised: every gene's mean near 0
+    Tz, Hz, Sz = z(T), z(H), z(S)
+    raw = fx.evaluate(Tz, Hz, Sz, seed=0, n_resamples=2)["metrics"]
+    log = fx.evaluate(Tz, Hz, Sz, seed=0, n_resamples=2, scale=(mean, sd))["metrics"]
+    assert log["mean_correlation"]["synthetic"] > 0.99 and log["sd_correlation"]["synthetic"] > 0.9
+    assert abs(raw["mean_correlation"]["synthetic"]) < 0.9
+    assert log["gamma"] == raw["gamma"]  # gamma does not depend on each gene's scale

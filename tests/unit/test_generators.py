@@ -84,7 +84,7 @@ def test_generator_trains_and_emits_valid_items(generator, layout, tmp_path):
     assert result.completed and (tmp_path / "model.pt").exists()
     history = (tmp_path / "history.tsv").read_text().splitlines()
     assert history[0].startswith("step")
-    assert len(history) == 1 + (0 if generator == "classic" else 3)
+    assert len(history) == 1 + (0 if generator in ("classic", "gaussian") else 3)
 
     S, S_cond = models.sample(result.model, 7, cond="DUP", seed=2, return_cond=True)
     assert S.shape == (7,) + X.shape[1:] and S.dtype == X.dtype
@@ -388,7 +388,8 @@ def test_unknown_settings_and_conditions_are_named(tmp_path):
 
 
 def test_defaults_cover_every_generator():
-    assert set(models.GENERATORS) == {"genegan", "dcgan", "wgan_gp", "cvae", "classic", "gan", "rbm", "gru"}
+    assert set(models.GENERATORS) == {"genegan", "dcgan", "wgan_gp", "cvae", "classic", "gaussian", "gan", "rbm",
+                                     "gru"}
     for name in ("genegan", "dcgan", "wgan_gp", "cvae"):
         d = models.DEFAULTS[name]
         assert {"steps", "batch_size", "latent", "checkpoint_every"} <= set(d)

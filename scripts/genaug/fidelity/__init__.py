@@ -14,7 +14,7 @@ KINDS = ("sv", "haplotypes", "expression")
 
 
 def evaluate(kind, train, heldout, synthetic, seed=0, threads=1, heldout_groups=None, channels=None,
-             variants=None, heldout_labels=None, train_labels=None, synthetic_labels=None):
+             variants=None, heldout_labels=None, train_labels=None, synthetic_labels=None, scale=None):
     """The audit of ``kind``: {"n", "metrics": {name: {"synthetic", "reference", "better", ...}}, "curves"}."""
     if kind == "sv":
         from . import pileups
@@ -27,7 +27,7 @@ def evaluate(kind, train, heldout, synthetic, seed=0, threads=1, heldout_groups=
     if kind == "expression":
         from . import expression
         return expression.evaluate(train, heldout, synthetic, train_labels, heldout_labels, synthetic_labels,
-                                   seed=seed, threads=threads, heldout_groups=heldout_groups)
+                                   seed=seed, threads=threads, heldout_groups=heldout_groups, scale=scale)
     raise ValueError(f"no fidelity audit for data kind {kind!r}; known: {', '.join(KINDS)}")
 
 
