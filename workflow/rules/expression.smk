@@ -61,3 +61,23 @@ rule expression_graph:
         "../../envs/torch.yaml"
     script:
         "../../scripts/expression_graph.py"
+
+
+rule plot_expression_fidelity:
+    wildcard_constraints:
+        dataset=datasets_of_kind("expression"),
+    input:
+        fidelity=get_generator_files("results/{dataset}/fidelity/{generator}.json"),
+    output:
+        figure=report(
+            "results/{dataset}/report/expression_fidelity.png",
+            caption="../report/expression_fidelity.rst",
+            category="Generators",
+            subcategory="{dataset}",
+        ),
+    log:
+        "results/logs/plot_expression_fidelity/{dataset}.log",
+    conda:
+        "../../envs/report.yaml"
+    script:
+        "../../scripts/plot_expression_fidelity.py"
