@@ -42,7 +42,7 @@ def child(args):
     import numpy as np
     import pandas as pd
     import torch
-    from genaug import models
+    from genaug import generators
     from genaug.augment import generator_items
     from genaug.split import load_split
     from genaug.tensors import load_encoded
@@ -52,16 +52,16 @@ def child(args):
     X = np.asarray(enc.X[idx])
     settings = {"steps": 1, "log_every": 10 ** 9} if args.generator != "classic" else {}
     with tempfile.TemporaryDirectory() as tmp:
-        warm = models.train(args.generator, X, cond=cond, layout=enc.layout, settings=settings, seed=1,
+        warm = generators.train(args.generator, X, cond=cond, layout=enc.layout, settings=settings, seed=1,
                             out_dir=tmp, threads=args.threads, channels=enc.channels)
         if args.generator != "classic":
             settings["steps"] = 1 + args.steps
         t0 = time.perf_counter()
-        r = models.train(args.generator, X, cond=cond, layout=enc.layout, settings=settings, seed=1,
+        r = generators.train(args.generator, X, cond=cond, layout=enc.layout, settings=settings, seed=1,
                          out_dir=tmp, threads=args.threads, channels=enc.channels)  # resumes after step 1
         train_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        models.sample(r.model, 256, seed=1, threads=args.threads)
+        generators.sample(r.model, 256, seed=1, threads=args.threads)
         sample_s = time.perf_counter() - t0
     batch = r.settings.get("batch_size", 0)
     steps = r.steps - warm.steps

@@ -29,7 +29,7 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
-from genaug import models  # noqa: E402
+from genaug import generators  # noqa: E402
 from genaug.encode.haplotypes import encode_haplotypes  # noqa: E402
 from genaug.fidelity.haplotypes import evaluate  # noqa: E402
 from genaug.split import make_split  # noqa: E402
@@ -86,11 +86,11 @@ def main():
         out_root = args.out or Path(tmp)
         for gen in args.generators:
             t = time.time()
-            r = models.train(gen, T, cond=cond, layout="binary", settings=overrides.get(gen), seed=args.seed,
+            r = generators.train(gen, T, cond=cond, layout="binary", settings=overrides.get(gen), seed=args.seed,
                              out_dir=out_root / gen, threads=args.threads)
             t_train = time.time() - t
             t = time.time()
-            S = models.sample(r.model, len(T), seed=args.seed + 1, threads=args.threads)
+            S = generators.sample(r.model, len(T), seed=args.seed + 1, threads=args.threads)
             t_sample = time.time() - t
             t = time.time()
             fid = evaluate(T, H, S, h.variants, seed=args.seed, threads=args.threads,

@@ -1,13 +1,9 @@
 """Rule encode_sv: BAM/CRAM + truth VCF -> encoded.npz + samples.tsv."""
 
-import logging
-
 from genaug.encode.sv import SvSettings, encode_sv
-from genaug.errors import InputError
-from genaug.logs import setup_logging
+from genaug.logs import rule_script
 
-setup_logging(snakemake.log[0])
-try:
+with rule_script(snakemake):
     encode_sv(
         bam_path=snakemake.input.bam,
         reference=snakemake.input.reference,
@@ -19,6 +15,3 @@ try:
         seed=snakemake.params.seed,
         threads=snakemake.threads,
     )
-except InputError as e:
-    logging.getLogger("genaug").error("%s", e)
-    raise SystemExit(f"genaug: {e}")

@@ -1,27 +1,25 @@
 """Rule sample_synthetic: draw enough synthetic rare-class items to reach the configured balance."""
 
-import logging
 
-from genaug import models
+from genaug import generators
 from genaug.augment import n_to_balance, rare_class, rare_condition, save_synthetic
-from genaug.logs import setup_logging
+from genaug.logs import rule_script
 from genaug.split import load_split
 from genaug.tensors import load_encoded
 
-setup_logging(snakemake.log[0])
-log = logging.getLogger("genaug.sample_synthetic")
-p = snakemake.params
-enc = load_encoded(snakemake.input.encoded, mmap=True)
-split = load_split(snakemake.input.split)
-rare = rare_class(enc.y[split.train])
-n_rare = int((enc.y[split.train] == rare).sum())
-n = n_to_balance(n_rare, len(split.train) - n_rare, p.balance)
-log.info("train holds %d %s of %d items: drawing %d synthetic items for a share of %.2f",
-         n_rare, enc.classes[rare], len(split.train), n, p.balance)
-# a generator of every class draws the rare one; a rare-class generator draws at its training frequencies
-cond = rare_condition(snakemake.input.samples, p.condition, enc.y, rare) if p.train_on == "all" else None
-X, cond = models.sample(snakemake.input.model, n, cond=cond, seed=p.seed, threads=snakemake.threads,
-                        return_cond=True)
-save_synthetic(snakemake.output.synthetic, X, rare, enc.classes, enc.layout, snakemake.wildcards.generator,
-               condition=cond, channels=enc.channels)
-log.info("wrote %s", snakemake.output.synthetic)
+with rule_script(snakemake) as log:
+    p = snakemake.params
+    enc = load_encoded(snakemake.input.encoded, mmap=True)
+    split = load_split(snakemake.input.split)
+    rare = rare_class(enc.y[split.train])
+    n_rare = int((enc.y[split.train] == rare).sum())
+    n = n_to_balance(n_rare, len(split.train) - n_rare, p.balance)
+    log.info("train holds %d %s of %d items: drawing %d synthetic items for a share of %.2f",
+             n_rare, enc.classes[rare], len(split.train), n, p.balance)
+    # a generator of every class draws the rare one; a rare-class generator draws at its training frequencies
+    cond = rare_condition(snakemake.input.samples, p.condition, enc.y, rare) if p.train_on == "all" else None
+    X, cond = generators.sample(snakemake.input.model, n, cond=cond, seed=p.seed, threads=snakemake.threads,
+                            return_cond=True)
+    save_synthetic(snakemake.output.synthetic, X, rare, enc.classes, enc.layout, snakemake.wildcards.generator,
+                   condition=cond, channels=enc.channels)
+    log.info("wrote %s", snakemake.output.synthetic)

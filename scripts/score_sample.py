@@ -1,14 +1,10 @@
 """Rule score_sample: a trained detector applied to a new BAM's candidate VCF -> scored VCF + TSV."""
 
-import logging
-
 from genaug.encode.sv import SvSettings
-from genaug.errors import InputError
-from genaug.logs import setup_logging
+from genaug.logs import rule_script
 from genaug.score import score_candidates
 
-setup_logging(snakemake.log[0])
-try:
+with rule_script(snakemake):
     score_candidates(
         model=snakemake.input.model,
         bam_path=snakemake.input.bam,
@@ -20,6 +16,3 @@ try:
         threads=snakemake.threads,
         rename_key=f"score.samples.{snakemake.wildcards.sample}.contig_rename",
     )
-except InputError as e:
-    logging.getLogger("genaug").error("%s", e)
-    raise SystemExit(f"genaug: {e}")

@@ -5,31 +5,26 @@ split.npz (int64 item indices: train, val, test, unused) and a counts TSV
 (split, class, n).
 """
 
-import logging
-
 from genaug.errors import InputError
-from genaug.logs import setup_logging
+from genaug.logs import rule_script
 from genaug.split import SPLITS, make_split, save_split, split_counts
 from genaug.tensors import load_encoded
 
-setup_logging(snakemake.log[0])
-log = logging.getLogger("genaug.split_dataset")
-path = snakemake.input.encoded
-enc = load_encoded(path, mmap=True)
-log.info("%s: %d items in %d groups, classes %s", path, len(enc.y), len(set(enc.groups)),
-         ", ".join(map(str, enc.classes)))
-try:
-    split = make_split(enc.y, enc.groups, fractions=snakemake.params.fractions, seed=snakemake.params.seed,
-                       max_train_positives=snakemake.params.max_train_positives, classes=enc.classes)
-except ValueError as e:  # e.g. a class held by fewer than 3 groups
-    e = e if isinstance(e, InputError) else InputError(path, str(e))
-    log.error("%s", e)
-    raise SystemExit(f"genaug: {e}")
+with rule_script(snakemake) as log:
+    path = snakemake.input.encoded
+    enc = load_encoded(path, mmap=True)
+    log.info("%s: %d items in %d groups, classes %s", path, len(enc.y), len(set(enc.groups)),
+             ", ".join(map(str, enc.classes)))
+    try:
+        split = make_split(enc.y, enc.groups, fractions=snakemake.params.fractions, seed=snakemake.params.seed,
+                           max_train_positives=snakemake.params.max_train_positives, classes=enc.classes)
+    except ValueError as e:  # e.g. a class held by fewer than 3 groups: a problem of this input
+        raise e if isinstance(e, InputError) else InputError(path, str(e)) from None
 
-counts = split_counts(enc.y, enc.classes, split)
-for name in SPLITS:
-    rows = counts[counts["split"] == name]
-    log.info("%-6s %s", name, ", ".join(f"{c}={n}" for c, n in zip(rows["class"], rows["n"])))
-save_split(snakemake.output.split, split)
-counts.to_csv(snakemake.output.counts, sep="\t", index=False)
-log.info("wrote %s and %s", snakemake.output.split, snakemake.output.counts)
+    counts = split_counts(enc.y, enc.classes, split)
+    for name in SPLITS:
+        rows = counts[counts["split"] == name]
+        log.info("%-6s %s", name, ", ".join(f"{c}={n}" for c, n in zip(rows["class"], rows["n"])))
+    save_split(snakemake.output.split, split)
+    counts.to_csv(snakemake.output.counts, sep="\t", index=False)
+    log.info("wrote %s and %s", snakemake.output.split, snakemake.output.counts)

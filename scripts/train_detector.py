@@ -1,6 +1,5 @@
-"""Rule train_detector: one strategy, one replicate seed; threshold on val, metrics on test."""
+"""Rule train_detector: one detector, one strategy, one replicate seed; threshold on val, metrics on test."""
 
-import logging
 
 import numpy as np
 import pandas as pd
@@ -9,31 +8,30 @@ from genaug.augment import rare_class
 from genaug.detect import train_detector
 from genaug.detect.evaluate import evaluate
 from genaug.outputs import write_json, write_tsv
-from genaug.logs import setup_logging
+from genaug.logs import rule_script
 from genaug.split import load_split
 from genaug.tensors import load_encoded
 
-setup_logging(snakemake.log[0])
-log = logging.getLogger("genaug.train_detector")
-p, w, out = snakemake.params, snakemake.wildcards, snakemake.output
-enc = load_encoded(snakemake.input.encoded, mmap=True)
-split = load_split(snakemake.input.split)
-positive = rare_class(enc.y[split.train])
-X_syn = load_encoded(snakemake.input.synthetic).X if "synthetic" in snakemake.input.keys() else None
-X_val = np.asarray(enc.X[split.val])
-result = train_detector(w.strategy, np.asarray(enc.X[split.train]), enc.y[split.train], X_val,
-                        enc.y[split.val], list(enc.classes), positive, enc.layout, channels=enc.channels,
-                        X_synthetic=X_syn, settings=p.settings, seed=p.seed, threads=snakemake.threads)
-result.detector.save(out.model)
-write_tsv(pd.DataFrame(result.history, columns=["epoch", "train_loss", "val_loss", "val_auprc"]), out.history)
-# the model is fixed: only now are the test items read
-metrics, preds = evaluate(result.detector, np.asarray(enc.X[split.test]), enc.y[split.test], split.test,
-                          X_val, enc.y[split.val], snakemake.threads)
-metrics.update(dataset=w.dataset, strategy=w.strategy, replicate=int(w.seed), seed=p.seed,
-               best_epoch=result.best_epoch, seconds=round(result.seconds, 2), device=result.device,
-               n_train_real=len(split.train), n_train_synthetic=0 if X_syn is None else len(X_syn))
-write_tsv(preds, out.predictions)
-write_json(metrics, out.metrics)
-t = metrics["test"]
-log.info("%s seed %s: test precision %.3f recall %.3f F1 %.3f AUPRC %.3f (threshold %.3g from val)", w.strategy,
-         w.seed, t["precision"], t["recall"], t["f1"], t["auprc"], metrics["threshold"])
+with rule_script(snakemake) as log:
+    p, w, out = snakemake.params, snakemake.wildcards, snakemake.output
+    enc = load_encoded(snakemake.input.encoded, mmap=True)
+    split = load_split(snakemake.input.split)
+    positive = rare_class(enc.y[split.train])
+    X_syn = load_encoded(snakemake.input.synthetic).X if "synthetic" in snakemake.input.keys() else None
+    X_val = np.asarray(enc.X[split.val])
+    result = train_detector(w.detector, w.strategy, np.asarray(enc.X[split.train]), enc.y[split.train], X_val,
+                            enc.y[split.val], list(enc.classes), positive, enc.layout, channels=enc.channels,
+                            X_synthetic=X_syn, settings=p.settings, seed=p.seed, threads=snakemake.threads)
+    result.detector.save(out.model)
+    write_tsv(pd.DataFrame(result.history, columns=["epoch", "train_loss", "val_loss", "val_auprc"]), out.history)
+    # the model is fixed: only now are the test items read
+    metrics, preds = evaluate(result.detector, np.asarray(enc.X[split.test]), enc.y[split.test], split.test,
+                              X_val, enc.y[split.val], snakemake.threads)
+    metrics.update(dataset=w.dataset, detector=w.detector, strategy=w.strategy, replicate=int(w.seed), seed=p.seed,
+                   best_epoch=result.best_epoch, seconds=round(result.seconds, 2), device=result.device,
+                   n_train_real=len(split.train), n_train_synthetic=0 if X_syn is None else len(X_syn))
+    write_tsv(preds, out.predictions)
+    write_json(metrics, out.metrics)
+    t = metrics["test"]
+    log.info("%s %s seed %s: test precision %.3f recall %.3f F1 %.3f AUPRC %.3f (threshold %.3g from val)",
+             w.detector, w.strategy, w.seed, t["precision"], t["recall"], t["f1"], t["auprc"], metrics["threshold"])

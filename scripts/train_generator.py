@@ -1,28 +1,26 @@
 """Rule train_generator: fit one generator to the train split (its rare class, or every item)."""
 
-import logging
 import os
 
 import numpy as np
 
-from genaug import models
+from genaug import generators
 from genaug.augment import generator_conditions, generator_items
-from genaug.logs import setup_logging
+from genaug.logs import rule_script
 from genaug.split import load_split
 from genaug.tensors import load_encoded
 
-setup_logging(snakemake.log[0])
-log = logging.getLogger("genaug.train_generator")
-p = snakemake.params
-enc = load_encoded(snakemake.input.encoded, mmap=True)
-split = load_split(snakemake.input.split)
-idx, rare = generator_items(enc.y, split.train, p.train_on)
-cond = generator_conditions(snakemake.input.samples, p.condition, idx)
-log.info("%s: %d train items (%s)%s", snakemake.wildcards.generator, len(idx),
-         f"class {enc.classes[rare]}" if p.train_on == "rare" else "every class",
-         f", conditioned on {p.condition} ({', '.join(sorted(set(cond)))})" if p.condition else "")
-result = models.train(snakemake.wildcards.generator, np.asarray(enc.X[idx]), cond=cond, layout=enc.layout,
-                      settings=p.settings, seed=p.seed, out_dir=os.path.dirname(snakemake.output.model),
-                      threads=snakemake.threads, channels=enc.channels)
-log.info("trained %d steps on %s in %.1f s (resumed from step %d)", result.steps, result.device,
-         result.seconds, result.resumed_from)
+with rule_script(snakemake) as log:
+    p = snakemake.params
+    enc = load_encoded(snakemake.input.encoded, mmap=True)
+    split = load_split(snakemake.input.split)
+    idx, rare = generator_items(enc.y, split.train, p.train_on)
+    cond = generator_conditions(snakemake.input.samples, p.condition, idx)
+    log.info("%s: %d train items (%s)%s", snakemake.wildcards.generator, len(idx),
+             f"class {enc.classes[rare]}" if p.train_on == "rare" else "every class",
+             f", conditioned on {p.condition} ({', '.join(sorted(set(cond)))})" if p.condition else "")
+    result = generators.train(snakemake.wildcards.generator, np.asarray(enc.X[idx]), cond=cond, layout=enc.layout,
+                          settings=p.settings, seed=p.seed, out_dir=os.path.dirname(snakemake.output.model),
+                          threads=snakemake.threads, channels=enc.channels)
+    log.info("trained %d steps on %s in %.1f s (resumed from step %d)", result.steps, result.device,
+             result.seconds, result.resumed_from)

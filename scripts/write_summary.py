@@ -1,30 +1,28 @@
 """Rule write_summary: results/report/summary.tsv and summary.md across datasets."""
 
 import json
-import logging
 
 import pandas as pd
 
 from genaug.outputs import write_text, write_tsv
-from genaug.logs import setup_logging
+from genaug.logs import rule_script
 from genaug.report import dataset_markdown, summary_markdown, summary_rows
 
-setup_logging(snakemake.log[0])
-log = logging.getLogger("genaug.write_summary")
-rows, sections = [], []
-inp = snakemake.input
-for dataset in snakemake.params.datasets:
-    summary = pd.read_csv(inp[f"{dataset}_summary"], sep="\t")
-    comparisons = pd.read_csv(inp[f"{dataset}_comparisons"], sep="\t")
-    fidelity = {}
-    for path in inp[f"{dataset}_fidelity"] if f"{dataset}_fidelity" in inp.keys() else []:
-        with open(path) as f:
-            d = json.load(f)
-        fidelity[d["generator"]] = d
-    with open(inp[f"{dataset}_metrics"]) as f:
-        test = json.load(f)["test"]
-    rows.append(summary_rows(dataset, summary, comparisons, fidelity))
-    sections.append(dataset_markdown(dataset, summary, comparisons, fidelity, (test["n"], test["positives"])))
-write_tsv(pd.concat(rows, ignore_index=True), snakemake.output.tsv)
-write_text(summary_markdown(sections), snakemake.output.md)
-log.info("wrote %s and %s", snakemake.output.tsv, snakemake.output.md)
+with rule_script(snakemake) as log:
+    rows, sections = [], []
+    inp = snakemake.input
+    for dataset in snakemake.params.datasets:
+        summary = pd.read_csv(inp[f"{dataset}_summary"], sep="\t")
+        comparisons = pd.read_csv(inp[f"{dataset}_comparisons"], sep="\t")
+        fidelity = {}
+        for path in inp[f"{dataset}_fidelity"] if f"{dataset}_fidelity" in inp.keys() else []:
+            with open(path) as f:
+                d = json.load(f)
+            fidelity[d["generator"]] = d
+        with open(inp[f"{dataset}_metrics"]) as f:
+            test = json.load(f)["test"]
+        rows.append(summary_rows(dataset, summary, comparisons, fidelity))
+        sections.append(dataset_markdown(dataset, summary, comparisons, fidelity, (test["n"], test["positives"])))
+    write_tsv(pd.concat(rows, ignore_index=True), snakemake.output.tsv)
+    write_text(summary_markdown(sections), snakemake.output.md)
+    log.info("wrote %s and %s", snakemake.output.tsv, snakemake.output.md)

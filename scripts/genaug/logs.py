@@ -1,7 +1,21 @@
-"""Logging for rule scripts: to the rule's log file and to stderr."""
+"""Logging for rule scripts: to the rule's log file and to stderr, and the one entry
+every rule script runs in.
 
+    with rule_script(snakemake) as log:
+        log.info("...")
+        ...
+
+Inside ``rule_script`` an ``InputError`` (bad input a user can fix) ends the
+job with its one-line message (in the log and on stderr, no traceback); any
+other uncaught exception is logged with its full traceback to the rule's log
+file (``snakemake.log[0]``) and stderr before the job fails.
+"""
+
+import contextlib
 import logging
 import sys
+
+from .errors import InputError
 
 
 def setup_logging(path=None, level=logging.INFO):
@@ -11,3 +25,25 @@ def setup_logging(path=None, level=logging.INFO):
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         handlers=handlers, force=True)
     logging.captureWarnings(True)
+
+
+@contextlib.contextmanager
+def rule_script(snakemake, name=None):
+    """Log to ``snakemake.log[0]`` (when the rule has a log) and stderr; yield the logger
+    ``genaug.<rule>``. InputError -> SystemExit with its one line; any other exception ->
+    its traceback in the log, then SystemExit naming it and the log file."""
+    path = snakemake.log[0] if len(snakemake.log) else None
+    setup_logging(path)
+    log = logging.getLogger(f"genaug.{name or snakemake.rule}")
+    try:
+        yield log
+    except InputError as e:
+        log.error("%s", e)
+        raise SystemExit(f"genaug: {e}") from None
+    except Exception as e:
+        log.critical("unexpected error, traceback follows", exc_info=True)
+        where = f"; the traceback is in {path}" if path else ""
+        raise SystemExit(f"genaug: {snakemake.rule} failed: {type(e).__name__}: {e}{where}") from None
+    finally:
+        for handler in logging.getLogger().handlers:
+            handler.flush()

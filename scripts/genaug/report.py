@@ -1,8 +1,8 @@
 """The report's summary: one table (summary.tsv) and one page (summary.md) across datasets.
 
 For each dataset: the detection results on the real test split (mean ± sd over
-replicate seeds; each strategy's paired bootstrap difference from `none` and
-what it shows), then the fidelity and privacy audit of each generator with
+replicate seeds, per detector and strategy; each strategy's paired bootstrap
+difference from the same detector's `none` and what it shows), then the fidelity and privacy audit of each generator with
 its real-vs-real reference. The page says plainly when no strategy beat `none`.
 """
 
@@ -14,15 +14,18 @@ from .detect.summary import METRICS
 
 
 def summary_rows(dataset, summary, comparisons, fidelity):
-    """Long rows: dataset, section, name, metric, value, spread (sd), reference, lo, hi, verdict."""
+    """Long rows: dataset, section, detector (detection rows), name (strategy or generator), metric, value,
+    spread (sd), reference, lo, hi, verdict."""
     rows = []
     for r in summary.itertuples():
         for k in METRICS:
-            rows.append({"dataset": dataset, "section": "detection", "name": r.strategy, "metric": k,
+            rows.append({"dataset": dataset, "section": "detection", "detector": r.detector, "name": r.strategy,
+                         "metric": k,
                          "value": getattr(r, f"{k}_mean"), "spread": getattr(r, f"{k}_sd"),
                          "n": r.replicates})
     for r in comparisons.itertuples():
-        rows.append({"dataset": dataset, "section": "difference_from_none", "name": r.strategy, "metric": r.metric,
+        rows.append({"dataset": dataset, "section": "difference_from_none", "detector": r.detector,
+                     "name": r.strategy, "metric": r.metric,
                      "value": r.diff, "lo": r.lo, "hi": r.hi, "verdict": r.verdict})
     for generator, f in fidelity.items():
         for metric, m in f["metrics"].items():
@@ -41,21 +44,23 @@ def dataset_markdown(dataset, summary, comparisons, fidelity, test_counts=None):
     if test_counts:
         lines += [f"Test split: {test_counts[0]} real items, {test_counts[1]} of the rare class; never used "
                   "for training, early stopping or thresholds.", ""]
+    level = f"{100 * float(comparisons['level'].iloc[0]):g}%" if len(comparisons) else "95%"
     lines += ["### Detection (real test split, mean ± sd over seeds)", "",
-              "| strategy | precision | recall | F1 | AUPRC | AUROC | F1 − none [95% CI] | AUPRC − none [95% CI] |",
-              "|---|---|---|---|---|---|---|---|"]
-    by_metric = {m: comparisons[comparisons["metric"] == m].set_index("strategy") if len(comparisons) else None
-                 for m in ("f1", "auprc")}
+              f"| detector | strategy | precision | recall | F1 | AUPRC | AUROC | F1 − none [{level} CI] "
+              f"| AUPRC − none [{level} CI] |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    by_metric = {m: comparisons[comparisons["metric"] == m].set_index(["detector", "strategy"])
+                 if len(comparisons) else None for m in ("f1", "auprc")}
     for r in summary.itertuples():
         cells = [f"{_f(getattr(r, f'{k}_mean'))} ± {_f(getattr(r, f'{k}_sd'))}"
                  for k in ("precision", "recall", "f1", "auprc", "auroc")]
         for c in by_metric.values():
-            if c is not None and r.strategy in c.index:
-                row = c.loc[r.strategy]
+            if c is not None and (r.detector, r.strategy) in c.index:
+                row = c.loc[(r.detector, r.strategy)]
                 cells.append(f"{row['diff']:+.3f} [{row['lo']:+.3f}, {row['hi']:+.3f}] {row['verdict']}")
             else:
                 cells.append("reference")
-        lines.append(f"| {r.strategy} | " + " | ".join(cells) + " |")
+        lines.append(f"| {r.detector} | {r.strategy} | " + " | ".join(cells) + " |")
     lines += ["", verdict_sentence(comparisons), ""]
     if fidelity:
         metrics = list(next(iter(fidelity.values()))["metrics"])
@@ -81,12 +86,14 @@ def verdict_sentence(comparisons):
     parts = []
     for metric in ("f1", "auprc"):
         c = comparisons[comparisons["metric"] == metric]
-        better = list(c.loc[c["verdict"] == "better", "strategy"])
-        worse = list(c.loc[c["verdict"] == "worse", "strategy"])
+        name = c["detector"] + " " + c["strategy"]
+        better = list(name[c["verdict"] == "better"])
+        worse = list(name[c["verdict"] == "worse"])
         if better:
-            parts.append(f"{metric.upper()}: {', '.join(better)} beat `none` (interval above 0).")
+            parts.append(f"{metric.upper()}: {', '.join(better)} beat the same detector's `none` (interval above 0).")
         else:
-            parts.append(f"{metric.upper()}: no strategy beat `none` beyond its bootstrap interval on this test set.")
+            parts.append(f"{metric.upper()}: no strategy beat its detector's `none` beyond its bootstrap interval "
+                         "on this test set.")
         if worse:
             parts[-1] += f" Worse than `none` (interval below 0): {', '.join(worse)}."
     return " ".join(parts)
@@ -95,6 +102,6 @@ def verdict_sentence(comparisons):
 def summary_markdown(sections):
     head = ["# genaug summary", "",
             "Every number is measured on real held-out items. Detection: mean ± sd over replicate seeds; "
-            "differences from `none` are paired bootstrap intervals over test items. Fidelity: the synthetic "
+            "differences from the same detector's `none` are paired bootstrap intervals over test items. Fidelity: the synthetic "
             "value, then the real-vs-real reference.", ""]
     return "\n".join(head + sections) + "\n"

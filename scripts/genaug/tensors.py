@@ -19,6 +19,8 @@ import numpy as np
 from numpy.lib import format as npformat
 
 LAYOUTS = ("image", "binary", "vector", "sequence")
+# the layout of each data kind's encoded items
+KIND_LAYOUTS = {"sv": "image", "haplotypes": "binary", "expression": "vector", "sequences": "sequence"}
 
 
 @dataclass

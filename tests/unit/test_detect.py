@@ -1,11 +1,13 @@
 """Detectors: summary features, strategies, validation-only threshold, the model file."""
 
+import importlib
+
 import numpy as np
 import pytest
 import torch
 
-from genaug.detect import feature_names, load_detector, summary_features, train_detector
-from genaug.detect.train import choose_threshold
+from genaug.detect import DETECTORS, feature_names, load_detector, strategies_of, summary_features, train_detector
+from genaug.metrics import choose_threshold
 from genaug.encode import channels as ch
 from genaug.errors import InputError
 
@@ -71,14 +73,16 @@ def toy():
     return _toy(300, 1), _toy(100, 2), _toy(200, 3)
 
 
-@pytest.mark.parametrize("strategy", ["none", "class_weight", "oversample", "logistic"])
-def test_every_strategy_learns_a_separable_toy_and_picks_its_threshold_on_val(toy, strategy):
+@pytest.mark.parametrize("detector,strategy", [("mlp", "none"), ("mlp", "class_weight"), ("mlp", "oversample"),
+                                               ("logistic", "none"), ("logistic", "class_weight")])
+def test_every_strategy_learns_a_separable_toy_and_picks_its_threshold_on_val(toy, detector, strategy):
     (Xt, yt), (Xv, yv), (Xs, ys) = toy
-    r = train_detector(strategy, Xt, yt, Xv, yv, ["common", "rare"], 1, "vector",
+    r = train_detector(detector, strategy, Xt, yt, Xv, yv, ["common", "rare"], 1, "vector",
                        settings={"epochs": 15, "hidden": 16, "blocks": 1}, seed=4)
+    assert r.detector.name == detector and r.detector.strategy == strategy
     p = r.detector.score(Xs)
     auc = (p[ys == 1][:, None] > p[ys == 0][None, :]).mean()
-    assert auc > 0.9, (strategy, auc)
+    assert auc > 0.9, (detector, strategy, auc)
     assert r.detector.threshold == pytest.approx(choose_threshold(yv, r.detector.score(Xv)))
     assert 1 <= r.best_epoch <= 15
 
@@ -87,8 +91,8 @@ def test_synthetic_items_are_added_to_training_with_the_rare_label(toy):
     (Xt, yt), (Xv, yv), (Xs, ys) = toy
     n_rare = int((yt == 1).sum())
     with pytest.raises(ValueError, match="no item of class rare"):
-        train_detector("none", Xt[yt == 0], yt[yt == 0], Xv, yv, ["common", "rare"], 1, "vector")
-    r2 = train_detector("classic", Xt[yt == 0], yt[yt == 0], Xv, yv, ["common", "rare"], 1, "vector",
+        train_detector("mlp", "none", Xt[yt == 0], yt[yt == 0], Xv, yv, ["common", "rare"], 1, "vector")
+    r2 = train_detector("mlp", "classic", Xt[yt == 0], yt[yt == 0], Xv, yv, ["common", "rare"], 1, "vector",
                         X_synthetic=Xt[yt == 1][:n_rare], settings={"epochs": 15, "hidden": 16, "blocks": 1},
                         seed=4)
     p = r2.detector.score(Xs)                           # learned the rare class from the synthetic items alone
@@ -98,10 +102,10 @@ def test_synthetic_items_are_added_to_training_with_the_rare_label(toy):
 def test_same_seed_same_detector_and_the_model_file_round_trips(toy, tmp_path):
     (Xt, yt), (Xv, yv), (Xs, _) = toy
     s = {"epochs": 3, "hidden": 16, "blocks": 1}
-    a = train_detector("none", Xt, yt, Xv, yv, ["common", "rare"], 1, "vector", settings=s, seed=9)
-    b = train_detector("none", Xt, yt, Xv, yv, ["common", "rare"], 1, "vector", settings=s, seed=9)
+    a = train_detector("mlp", "none", Xt, yt, Xv, yv, ["common", "rare"], 1, "vector", settings=s, seed=9)
+    b = train_detector("mlp", "none", Xt, yt, Xv, yv, ["common", "rare"], 1, "vector", settings=s, seed=9)
     assert np.array_equal(a.detector.predict_proba(Xs), b.detector.predict_proba(Xs))
-    for r in (a, train_detector("logistic", Xt, yt, Xv, yv, ["common", "rare"], 1, "vector", seed=9)):
+    for r in (a, train_detector("logistic", "none", Xt, yt, Xv, yv, ["common", "rare"], 1, "vector", seed=9)):
         r.detector.save(tmp_path / "model.pt")
         back = load_detector(tmp_path / "model.pt")
         assert np.allclose(back.predict_proba(Xs), r.detector.predict_proba(Xs))
@@ -115,7 +119,7 @@ def test_a_cnn_detector_on_pileups_checks_shape_and_channels(tmp_path):
     for i in range(12):
         for row in range(rng.integers(2, 8)):
             _put_read(X, i, row, slice(0, 32), pair="insert_large" if y[i] and row % 2 else "concordant")
-    r = train_detector("oversample", X, y, X, y, ["non_variant", "variant"], 1, "image", channels=ch.CHANNELS,
+    r = train_detector("cnn", "oversample", X, y, X, y, ["non_variant", "variant"], 1, "image", channels=ch.CHANNELS,
                        settings={"epochs": 2, "width": 4, "blocks": 2, "image_size": [8, 16]}, seed=1)
     r.detector.save(tmp_path / "cnn.pt")
     det = load_detector(tmp_path / "cnn.pt")
@@ -143,8 +147,34 @@ def test_a_conv1d_detector_on_one_hot_sequences():
     y = (np.arange(n) % 4 == 0).astype(np.int64)
     X[y == 1, :, 10:16] = 0
     X[y == 1, 0, 10:16] = 1                                  # a planted AAAAAA motif
-    r = train_detector("class_weight", X, y, X, y, ["unbound", "bound"], 1, "sequence",
+    r = train_detector("conv1d", "class_weight", X, y, X, y, ["unbound", "bound"], 1, "sequence",
                        settings={"epochs": 30, "width": 8, "blocks": 2, "lr": 3e-3}, seed=2)
-    assert r.detector.family == "cnn"
+    assert r.detector.name == "conv1d"
     p = r.detector.score(X)
     assert p[y == 1].min() > p[y == 0].max() or (p[y == 1].mean() - p[y == 0].mean()) > 0.5
+
+
+def test_the_registry_refuses_a_detector_its_layout_or_strategy_does_not_fit(toy):
+    (Xt, yt), (Xv, yv), _ = toy
+    args = (Xt, yt, Xv, yv, ["common", "rare"], 1, "vector")
+    with pytest.raises(ValueError, match="unknown detector 'svm'; known: cnn, conv1d, mlp, logistic"):
+        train_detector("svm", "none", *args)
+    with pytest.raises(ValueError, match="detector cnn takes image items, not vector items"):
+        train_detector("cnn", "none", *args)
+    with pytest.raises(ValueError, match="detector logistic trains under strategies none, class_weight"):
+        train_detector("logistic", "oversample", *args)
+    with pytest.raises(ValueError, match="strategy classic is neither built in"):
+        train_detector("mlp", "classic", *args)
+    assert strategies_of("logistic", ["none", "oversample", "classic"]) == ["none", "classic"]
+    assert strategies_of("mlp", ["none", "oversample", "classic"]) == ["none", "oversample", "classic"]
+    for name, spec in DETECTORS.items():  # every entry's functions exist
+        for what in ("fit", "build", "predict"):
+            module, attr = getattr(spec, what).split(":")
+            assert callable(getattr(importlib.import_module(module), attr)), (name, what)
+
+
+def test_class_weight_changes_the_logistic_fit(toy):
+    (Xt, yt), (Xv, yv), (Xs, _) = toy
+    a, b = (train_detector("logistic", s, Xt, yt, Xv, yv, ["common", "rare"], 1, "vector").detector
+            for s in ("none", "class_weight"))
+    assert a.score(Xs).mean() < b.score(Xs).mean()  # the rare class weighs more: higher scores

@@ -45,8 +45,26 @@ def _module_file(module):
     return None
 
 
+def _lazy_names(init):
+    """A package's names loaded on first use: ``_LAZY = {name: module}`` in its ``__init__.py``."""
+    for node in ast.parse(init.read_text()).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "_LAZY" for t in node.targets):
+            return ast.literal_eval(node.value)
+    return {}
+
+
+def _resolve(package, module):
+    """Absolute name of ``module`` (``.x``, ``..x``) imported from ``package``."""
+    level = len(module) - len(module.lstrip("."))
+    if not level:
+        return module
+    parts = package.split(".")[: len(package.split(".")) - level + 1]
+    return ".".join(parts + ([module.lstrip(".")] if module.lstrip(".") else []))
+
+
 def third_party_imports(script, seen=None):
-    """Top-level third-party modules a script imports, following genaug's own modules."""
+    """Top-level third-party modules a script imports, following genaug's own modules (and a
+    package's lazily loaded names: every one of them when the package itself is imported)."""
     seen = set() if seen is None else seen
     if script in seen:
         return set()
@@ -56,23 +74,33 @@ def third_party_imports(script, seen=None):
     if script.name == "__init__.py":
         package = ".".join(script.relative_to(SCRIPTS).parts[:-1])
     found = set()
+
+    def follow(name, whole):
+        """genaug module ``name``; ``whole``: the module object itself is imported (so all its lazy names)."""
+        f = _module_file(name)
+        if f is None:  # a name from a package: a lazy one?
+            base, _, attr = name.rpartition(".")
+            init = _module_file(base)
+            if init is not None and init.name == "__init__.py" and attr in _lazy_names(init):
+                follow(_resolve(base, _lazy_names(init)[attr]), False)
+            return
+        found.update(third_party_imports(f, seen))
+        if whole and f.name == "__init__.py":
+            for target in set(_lazy_names(f).values()):
+                follow(_resolve(name, target), False)
+
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
+            names = [(a.name, True) for a in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([p for p in parts if p] + ([base] if base else []))
-            names = [base] + [f"{base}.{a.name}" for a in node.names]
+            base = _resolve(package, "." * node.level + (node.module or "")) if node.level else node.module
+            names = [(base, False)] + [(f"{base}.{a.name}", True) for a in node.names]
         else:
             continue
-        for name in names:
+        for name, whole in names:
             top = name.split(".")[0]
             if top == "genaug":
-                f = _module_file(name)
-                if f is not None:
-                    found |= third_party_imports(f, seen)
+                follow(name, whole)
             elif top and top not in sys.stdlib_module_names and top != "snakemake":
                 found.add(top)
     return found

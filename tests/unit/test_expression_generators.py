@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from expression_sim import simulate
-from genaug import models
+from genaug import generators
 
 SIM = dict(n_per_class=(150, 150), n_modules=4, module_size=6, seed=0)
 TOLERANCE = 0.15  # |mean within-module r of synthetic - of real|, and largest mean |r| between modules
@@ -35,11 +35,11 @@ def data():
 ])
 def test_vector_generators_emit_finite_profiles_of_the_right_shape(generator, settings, data, tmp_path):
     X, cond, module = data
-    r = models.train(generator, X, cond=cond, layout="vector", settings=settings, seed=1, out_dir=tmp_path)
-    S, c = models.sample(r.model, 200, seed=2, return_cond=True)
+    r = generators.train(generator, X, cond=cond, layout="vector", settings=settings, seed=1, out_dir=tmp_path)
+    S, c = generators.sample(r.model, 200, seed=2, return_cond=True)
     assert S.shape == (200, X.shape[1]) and S.dtype == np.float32 and np.isfinite(S).all()
     assert set(c) == {"A", "B"}
-    again = models.sample(r.model, 200, seed=2)
+    again = generators.sample(r.model, 200, seed=2)
     np.testing.assert_array_equal(S, again)
     if generator in ("gaussian", "cvae"):
         real = _module_r(X, cond, module)
@@ -53,12 +53,12 @@ def test_vector_generators_emit_finite_profiles_of_the_right_shape(generator, se
 
 def test_gaussian_fixed_shrinkage_one_gives_independent_genes(data, tmp_path):
     X, cond, module = data
-    r = models.train("gaussian", X, cond=cond, layout="vector", settings={"shrinkage": 1.0}, seed=1,
+    r = generators.train("gaussian", X, cond=cond, layout="vector", settings={"shrinkage": 1.0}, seed=1,
                      out_dir=tmp_path)
-    S, c = models.sample(r.model, 400, seed=3, return_cond=True)
+    S, c = generators.sample(r.model, 400, seed=3, return_cond=True)
     assert _module_r(S, c, module)[:, 0].max() < 0.15
 
 
 def test_gaussian_refuses_other_layouts(tmp_path):
     with pytest.raises(ValueError, match="gaussian learns vector items"):
-        models.train("gaussian", np.zeros((4, 10), np.uint8), layout="binary", out_dir=tmp_path)
+        generators.train("gaussian", np.zeros((4, 10), np.uint8), layout="binary", out_dir=tmp_path)

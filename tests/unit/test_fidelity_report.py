@@ -60,11 +60,11 @@ def test_a_different_distribution_is_told_apart_and_a_fresh_sample_is_not(audits
 
 
 def _summary():
-    summary = pd.DataFrame([{"dataset": "d", "strategy": s, "replicates": 3,
+    summary = pd.DataFrame([{"dataset": "d", "detector": "cnn", "strategy": s, "replicates": 3,
                              **{f"{k}_mean": v for k in ("precision", "recall", "f1", "auroc", "auprc")},
                              **{f"{k}_sd": 0.01 for k in ("precision", "recall", "f1", "auroc", "auprc")}}
                             for s, v in (("none", 0.7), ("genegan", 0.8), ("oversample", 0.6))])
-    comparisons = pd.DataFrame([{"strategy": s, "reference": "none", "metric": k, "diff": d, "lo": lo, "hi": hi,
+    comparisons = pd.DataFrame([{"detector": "cnn", "strategy": s, "reference": "none", "metric": k, "diff": d, "lo": lo, "hi": hi,
                                  "p_le_0": 0.5, "n_boot": 100, "level": 0.95, "verdict": v}
                                 for s, d, lo, hi, v in (("genegan", 0.1, 0.02, 0.2, "better"),
                                                         ("oversample", -0.1, -0.3, 0.05, "no difference shown"))
@@ -74,13 +74,14 @@ def _summary():
 
 def test_summary_says_which_strategy_beat_none_and_when_none_did():
     summary, comparisons = _summary()
-    assert verdict_sentence(comparisons).startswith("F1: genegan beat `none`")
+    assert verdict_sentence(comparisons).startswith("F1: cnn genegan beat the same detector's `none`")
     no_win = comparisons.assign(verdict="no difference shown")
-    assert "no strategy beat `none`" in verdict_sentence(no_win)
+    assert "no strategy beat its detector's `none`" in verdict_sentence(no_win)
     fid = {"genegan": {"metrics": {"aats_train": {"synthetic": 0.6, "reference": 0.5, "better": "near_0.5"}}}}
     md = dataset_markdown("d", summary, comparisons, fid, (100, 10))
-    assert "| genegan | 0.800 ± 0.010" in md and "+0.100 [+0.020, +0.200] better | +0.100 [+0.020, +0.200] better |" in md
-    assert "| none | " in md and md.count("| reference | reference |") == 1
+    assert "| cnn | genegan | 0.800 ± 0.010" in md and "F1 − none [95% CI]" in md and "+0.100 [+0.020, +0.200] better | +0.100 [+0.020, +0.200] better |" in md
+    assert "F1 − none [90% CI]" in dataset_markdown("d", summary, comparisons.assign(level=0.9), fid)
+    assert "| cnn | none | " in md and md.count("| reference | reference |") == 1
     assert "| aats_train | near 0.5 | 0.600 / 0.500 |" in md and "100 real items, 10 of the rare class" in md
     rows = summary_rows("d", summary, comparisons, fid)
     assert len(rows) == 3 * 5 + 4 + 1
@@ -91,7 +92,7 @@ def test_report_figures_are_written_and_refuse_empty_input(tmp_path):
     summary, comparisons = _summary()
     rng = np.random.default_rng(0)
     y = (rng.random(50) < 0.3).astype(int)
-    curves = {s: [(y, y * 0.5 + rng.random(50) * 0.6, 0.7)] for s in summary["strategy"]}
+    curves = {("cnn", s): [(y, y * 0.5 + rng.random(50) * 0.6, 0.7)] for s in summary["strategy"]}
     plot_detection(summary, comparisons, curves, tmp_path / "d.png", title="t")
     X = _pileups(4, 1)
     hist = pd.DataFrame({"step": [1, 2, 3], "loss_d": [1.0, 0.8, 0.7]})

@@ -1,4 +1,4 @@
-"""Generators (genaug.models): valid items from every generator and layout,
+"""Generators (genaug.generators): valid items from every generator and layout,
 moment matching on a known distribution, exact resume, determinism, and
 classic augmentation that keeps pileups possible.
 
@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from genaug import models
+from genaug import generators
 from genaug.encode import channels as ch
-from genaug.models import classic
-from genaug.models.device import Precision
-from genaug.models.layouts import layout_from_state
-from genaug.models.pileup import Pileup, longest_run
-from genaug.models.training import FAMILIES
+from genaug.generators import classic
+from genaug.device import Precision
+from genaug.layouts import layout_from_state
+from genaug.layouts.pileup import Pileup, longest_run
+from genaug.generators.training import FAMILIES
 
 TINY = {"steps": 3, "batch_size": 4, "latent": 8, "width": 4, "hidden": 16, "blocks": 2,
         "image_size": None, "log_every": 1}
@@ -60,22 +60,22 @@ def channels_of(layout):
 
 
 def layout_of(layout, X):
-    return models.make_layout(layout, X, channels_of(layout))
+    return generators.make_layout(layout, X, channels_of(layout))
 
 
 def fit(generator, layout, X, out_dir, cond=None, seed=1, stop_after=None, **settings):
     s = None if generator == "classic" else {k: v for k, v in {**TINY, **settings}.items()
-                                             if k in models.DEFAULTS[generator]}  # gan, rbm: fewer keys
-    return models.train(generator, X, cond=cond, layout=layout, settings=s, seed=seed, out_dir=out_dir,
+                                             if k in generators.DEFAULTS[generator]}  # gan, rbm: fewer keys
+    return generators.train(generator, X, cond=cond, layout=layout, settings=s, seed=seed, out_dir=out_dir,
                         threads=1, channels=channels_of(layout), stop_after=stop_after)
 
 
 # --- every generator, every layout -------------------------------------------------
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-@pytest.mark.parametrize("generator", models.GENERATORS)
+@pytest.mark.parametrize("generator", generators.GENERATORS)
 def test_generator_trains_and_emits_valid_items(generator, layout, tmp_path):
-    if not models.supports(generator, layout):
+    if not generators.supports(generator, layout):
         pytest.skip(f"{generator} does not learn {layout} items")
     X = toy(layout)
     assert layout_of(layout, X).problems(X) == []  # the toy data keeps the rules itself
@@ -86,11 +86,11 @@ def test_generator_trains_and_emits_valid_items(generator, layout, tmp_path):
     assert history[0].startswith("step")
     assert len(history) == 1 + (0 if generator in ("classic", "gaussian") else 3)
 
-    S, S_cond = models.sample(result.model, 7, cond="DUP", seed=2, return_cond=True)
+    S, S_cond = generators.sample(result.model, 7, cond="DUP", seed=2, return_cond=True)
     assert S.shape == (7,) + X.shape[1:] and S.dtype == X.dtype
     assert layout_of(layout, X).problems(S) == []
     assert list(S_cond) == ["DUP"] * 7
-    S = models.sample(result.model, 5, seed=2)  # conditions at training frequencies
+    S = generators.sample(result.model, 5, seed=2)  # conditions at training frequencies
     assert S.shape == (5,) + X.shape[1:] and layout_of(layout, X).problems(S) == []
 
 
@@ -101,15 +101,15 @@ def test_from_float_makes_any_network_output_valid(layout):
     g = torch.Generator().manual_seed(0)
     noise = torch.randn((50,) + tuple(lay.net_shape), generator=g) * 3
     for Z in (lay.activate(noise), noise):  # activated or raw, even out of range
-        assert lay.problems(models.from_float(Z, lay)) == []
-        assert lay.problems(models.from_float(Z, lay, generator=g)) == []
+        assert lay.problems(generators.from_float(Z, lay)) == []
+        assert lay.problems(generators.from_float(Z, lay, generator=g)) == []
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_to_float_from_float_round_trip(layout):
     X = toy(layout)
     lay = layout_of(layout, X)
-    back = models.from_float(models.to_float(X, lay), lay)
+    back = generators.from_float(generators.to_float(X, lay), lay)
     if layout == "vector":
         np.testing.assert_allclose(back, X, atol=1e-5)
     else:
@@ -118,14 +118,14 @@ def test_to_float_from_float_round_trip(layout):
 
 def test_image_network_space_is_pooled_one_hot():
     X = toy("image")
-    lay = models.make_layout("image", X, ch.CHANNELS, image_size=(4, 8))
-    Z = models.to_float(X, lay)
+    lay = generators.make_layout("image", X, ch.CHANNELS, image_size=(4, 8))
+    Z = generators.to_float(X, lay)
     assert tuple(Z.shape) == (12, 8 + 1 + 1 + 3 + 8 + 4, 4, 8) == (12,) + lay.net_shape
     # each categorical group holds shares of codes: sums to 1 in every cell
     for kind, start, size in lay.groups:
         if kind == "softmax":
             torch.testing.assert_close(Z[:, start:start + size].sum(1), torch.ones(12, 4, 8))
-    S = models.from_float(Z, lay)
+    S = generators.from_float(Z, lay)
     assert S.shape == X.shape and lay.problems(S) == []
 
 
@@ -139,8 +139,8 @@ def test_decoding_keeps_one_whole_read_per_row_and_window():
     X[0, ch.STRAND, 1, :8] = [fwd, fwd, rev, rev, fwd, 0, 0, 0]  # a strand outside the read, a mix inside
     X[0, ch.MAPPING_QUALITY, 1, 2:5] = ch.scale_quality([20, 30, 40])
     X[0, ch.BASE, 2, 13] = 100  # a value between codes, in the right window
-    lay = models.make_layout("image", X, ch.CHANNELS)
-    T = models.from_float(models.to_float(X, lay), lay)
+    lay = generators.make_layout("image", X, ch.CHANNELS)
+    T = generators.from_float(generators.to_float(X, lay), lay)
     assert lay.problems(X) and lay.problems(T) == []
     assert list(T[0, ch.BASE, 0, :8]) == [0, 0, match, A, match, 0, 0, 0]  # moved up, longest run kept
     assert list(T[0, ch.STRAND, 0, :8]) == [0, 0, rev, rev, rev, 0, 0, 0]  # the read's majority strand
@@ -152,10 +152,10 @@ def test_decoding_keeps_one_whole_read_per_row_and_window():
 
 def test_drawn_codes_keep_rare_codes_at_their_rate():
     X = toy("image", n=40)
-    lay = models.make_layout("image", X, ch.CHANNELS, image_size=(8, 8))  # 4 columns per cell
-    Z = models.to_float(X, lay)
+    lay = generators.make_layout("image", X, ch.CHANNELS, image_size=(8, 8))  # 4 columns per cell
+    Z = generators.to_float(X, lay)
     g = torch.Generator().manual_seed(0)
-    drawn, top = models.from_float(Z, lay, generator=g), models.from_float(Z, lay)
+    drawn, top = generators.from_float(Z, lay, generator=g), generators.from_float(Z, lay)
 
     def mismatch_rate(S):
         base = S[:, ch.BASE] // ch.step(ch.BASE_CODES)
@@ -180,8 +180,8 @@ def test_classic_pileups_keep_the_reads(tmp_path):
     x = toy("image", n=1)
     P = Pileup(ch.CHANNELS, 2)
     settings = {"shift": 0, "quality_jitter": 0, "subsample": 0.5}
-    models.train("classic", x, layout="image", settings=settings, out_dir=tmp_path, channels=ch.CHANNELS)
-    S = models.sample(tmp_path / "model.pt", 40, seed=3)
+    generators.train("classic", x, layout="image", settings=settings, out_dir=tmp_path, channels=ch.CHANNELS)
+    S = generators.sample(tmp_path / "model.pt", 40, seed=3)
     assert P.problems(S) == []
     real = rows_of(x[0])
     depths = [P.depth(s) for s in S]
@@ -197,7 +197,7 @@ def test_classic_pileups_keep_the_reads(tmp_path):
 def test_classic_quality_jitter_changes_only_base_qualities():
     x = toy("image", n=1)
     P = Pileup(ch.CHANNELS, 2)
-    s = {**models.DEFAULTS["classic"], "shuffle": False, "subsample": 1.0, "shift": 0, "quality_jitter": 3}
+    s = {**generators.DEFAULTS["classic"], "shuffle": False, "subsample": 1.0, "shift": 0, "quality_jitter": 3}
     y = classic.augment_pileup(x[0], P, s, np.random.default_rng(0))
     other = [c for c in range(6) if c != ch.BASE_QUALITY]
     np.testing.assert_array_equal(y[other], x[0, other])
@@ -222,19 +222,19 @@ def test_shift_moves_each_window_and_continues_reads_at_the_edge():
 
 def test_classic_other_layouts_only_make_possible_items(tmp_path):
     seqs = toy("sequence")
-    S = classic.draw(seqs, np.zeros(12, int), layout_of("sequence", seqs), models.DEFAULTS["classic"],
+    S = classic.draw(seqs, np.zeros(12, int), layout_of("sequence", seqs), generators.DEFAULTS["classic"],
                      np.zeros(200, int), np.random.default_rng(0))
     known = {x.tobytes() for x in seqs} | {x[::-1, ::-1].copy().tobytes() for x in seqs}
     assert all(s.tobytes() in known for s in S)
     assert any(s.tobytes() not in {x.tobytes() for x in seqs} for s in S)  # some reverse complements
     haps = toy("binary")
     lay = layout_of("binary", haps)
-    S = classic.draw(haps, np.zeros(12, int), lay, {**models.DEFAULTS["classic"], "crossovers": 0},
+    S = classic.draw(haps, np.zeros(12, int), lay, {**generators.DEFAULTS["classic"], "crossovers": 0},
                      np.zeros(50, int), np.random.default_rng(0))
     assert {s.tobytes() for s in S} <= {h.tobytes() for h in haps}  # no crossover: copies
     vec = toy("vector")
     lay = layout_of("vector", vec)
-    S = classic.draw(vec, np.zeros(12, int), lay, models.DEFAULTS["classic"], np.zeros(500, int),
+    S = classic.draw(vec, np.zeros(12, int), lay, generators.DEFAULTS["classic"], np.zeros(500, int),
                      np.random.default_rng(0))
     assert lay.problems(S) == [] and S.dtype == np.float32
 
@@ -282,9 +282,9 @@ def gaussian(n, seed=0):
 ])
 def test_generator_reproduces_mean_and_covariance(generator, settings, tol, tmp_path):
     X = gaussian(512)
-    result = models.train(generator, X, layout="vector", settings={**settings, "log_every": 10_000},
+    result = generators.train(generator, X, layout="vector", settings={**settings, "log_every": 10_000},
                           seed=1, out_dir=tmp_path, threads=1)
-    S = models.sample(result.model, 4000, seed=2).astype(np.float64)
+    S = generators.sample(result.model, 4000, seed=2).astype(np.float64)
     mean_err = np.abs(S.mean(0) - X.mean(0)) / SD  # in units of the true sd
     sd_ratio = S.std(0) / X.std(0)
     corr = np.corrcoef(S.T)[0, 1]
@@ -367,38 +367,38 @@ def test_same_seed_same_items(generator, layout, tmp_path):
     X = toy(layout)
     a = fit(generator, layout, X, tmp_path / "a", steps=4)
     b = fit(generator, layout, X, tmp_path / "b", steps=4)
-    Sa, Sb = models.sample(a.model, 9, seed=5), models.sample(b.model, 9, seed=5)
+    Sa, Sb = generators.sample(a.model, 9, seed=5), generators.sample(b.model, 9, seed=5)
     np.testing.assert_array_equal(Sa, Sb)
-    assert not np.array_equal(Sa, models.sample(a.model, 9, seed=6))
+    assert not np.array_equal(Sa, generators.sample(a.model, 9, seed=6))
 
 
 # --- settings and conditions ---------------------------------------------------------
 
 def test_unknown_settings_and_conditions_are_named(tmp_path):
     with pytest.raises(ValueError, match="stpes"):
-        models.resolve("genegan", {"stpes": 3})
+        generators.resolve("genegan", {"stpes": 3})
     with pytest.raises(ValueError, match="unknown generator 'vae'"):
-        models.resolve("vae")
+        generators.resolve("vae")
     X = toy("vector")
     r = fit("cvae", "vector", X, tmp_path, cond=[0, 1] * 6)
     with pytest.raises(ValueError, match="not 2"):
-        models.sample(r.model, 3, cond=2)
-    S, c = models.sample(r.model, 6, cond=[0, 1, 1, 0, 0, 1], return_cond=True)
+        generators.sample(r.model, 3, cond=2)
+    S, c = generators.sample(r.model, 6, cond=[0, 1, 1, 0, 0, 1], return_cond=True)
     assert list(c) == [0, 1, 1, 0, 0, 1]
 
 
 def test_defaults_cover_every_generator():
-    assert set(models.GENERATORS) == {"genegan", "dcgan", "wgan_gp", "cvae", "classic", "gaussian", "gan", "rbm",
-                                     "gru"}
+    assert set(generators.GENERATORS) == {"genegan", "dcgan", "wgan_gp", "cvae", "classic", "gaussian", "gan",
+                                          "rbm", "gru"}
     for name in ("genegan", "dcgan", "wgan_gp", "cvae"):
-        d = models.DEFAULTS[name]
+        d = generators.DEFAULTS[name]
         assert {"steps", "batch_size", "latent", "checkpoint_every"} <= set(d)
-    assert models.DEFAULTS["genegan"]["arch"] == "residual" and models.DEFAULTS["genegan"]["spectral_norm"]
-    assert models.DEFAULTS["wgan_gp"]["loss"] == "wasserstein" and models.DEFAULTS["wgan_gp"]["n_critic"] > 1
+    assert generators.DEFAULTS["genegan"]["arch"] == "residual" and generators.DEFAULTS["genegan"]["spectral_norm"]
+    assert generators.DEFAULTS["wgan_gp"]["loss"] == "wasserstein" and generators.DEFAULTS["wgan_gp"]["n_critic"] > 1
 
 
 def test_backward_step_clips_the_gradient_norm_when_asked():
-    from genaug.models.device import Precision
+    from genaug.device import Precision
     steps = []
     for clip in (None, 0.5):
         w = torch.nn.Parameter(torch.zeros(4))

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from genaug import models
-from genaug.models.family import Family
+from genaug import generators
+from genaug.generators.family import Family
 
 TINY = {
     "gan": {"steps": 3, "batch_size": 4, "latent": 8, "log_every": 1},
@@ -22,7 +22,7 @@ def haplotypes(n=12, snps=16, seed=0):
 
 
 def fit(generator, X, out_dir, cond=None, seed=1, stop_after=None, **settings):
-    return models.train(generator, X, cond=cond, layout="binary", settings={**TINY[generator], **settings},
+    return generators.train(generator, X, cond=cond, layout="binary", settings={**TINY[generator], **settings},
                         seed=seed, out_dir=out_dir, threads=1, stop_after=stop_after)
 
 
@@ -34,21 +34,21 @@ def test_few_steps_emit_valid_haplotypes(generator, tmp_path):
     assert result.completed and result.steps == 3
     history = (tmp_path / "history.tsv").read_text().splitlines()
     assert len(history) == 4 and history[0].startswith("step\t")
-    S, c = models.sample(result.model, 9, cond="CHB", seed=2, return_cond=True)
+    S, c = generators.sample(result.model, 9, cond="CHB", seed=2, return_cond=True)
     assert S.shape == (9, 16) and S.dtype == np.uint8 and set(np.unique(S)) <= {0, 1}
     assert list(c) == ["CHB"] * 9
-    S = models.sample(result.model, 5, seed=2)  # populations at their training frequencies
-    assert S.shape == (5, 16) and models.make_layout("binary", X).problems(S) == []
+    S = generators.sample(result.model, 5, seed=2)  # populations at their training frequencies
+    assert S.shape == (5, 16) and generators.make_layout("binary", X).problems(S) == []
 
 
 @pytest.mark.parametrize("generator", ["gan", "rbm", "gru"])
 def test_haplotype_generators_refuse_other_layouts(generator, tmp_path):
-    assert models.supports(generator, "binary") and not models.supports(generator, "image")
-    assert models.supports("cvae", "image")
+    assert generators.supports(generator, "binary") and not generators.supports(generator, "image")
+    assert generators.supports("cvae", "image")
     X = np.zeros((4, 3, 5), np.int8)
     X[:, 0] = 1
     with pytest.raises(ValueError, match=f"generator {generator} learns binary items, not sequence"):
-        models.train(generator, X, layout="sequence", settings=TINY[generator], out_dir=tmp_path)
+        generators.train(generator, X, layout="sequence", settings=TINY[generator], out_dir=tmp_path)
 
 
 YELMEN = {"g_hidden": [1 / 1.2, 1 / 1.1], "d_hidden": [1 / 2, 1 / 3]}  # their layer sizes, as fractions
@@ -60,10 +60,10 @@ def test_gan_networks_are_sized_after_yelmen(tmp_path):
     G = torch.load(result.model, weights_only=True)["nets"]["generator"]
     # latent 8 + 2 conditions -> 120 / 1.2 -> 120 / 1.1 -> 120
     assert [tuple(v.shape) for k, v in G.items() if k.endswith("weight")] == [(100, 10), (109, 100), (120, 109)]
-    from genaug.models.device import Precision
-    from genaug.models.layouts import make_layout
-    from genaug.models.mlpgan import MLPGAN
-    fam = MLPGAN(make_layout("binary", X), models.resolve("gan", YELMEN), 2, Precision("cpu"))
+    from genaug.device import Precision
+    from genaug.layouts import make_layout
+    from genaug.generators.mlpgan import MLPGAN
+    fam = MLPGAN(make_layout("binary", X), generators.resolve("gan", YELMEN), 2, Precision("cpu"))
     D = fam.nets["discriminator"]
     # 120 + 2 -> 120 / 2 -> 120 / 3 -> 1, the last layer also seeing the batch's spread (minibatch_std)
     assert [tuple(m.weight.shape) for m in D.body if hasattr(m, "weight")] + [tuple(D.head.weight.shape)] == [
@@ -77,9 +77,9 @@ def test_gan_networks_are_sized_after_yelmen(tmp_path):
 def test_gan_alleles_are_the_generator_output_rounded(tmp_path):
     X = haplotypes()
     result = fit("gan", X, tmp_path, steps=2)
-    from genaug.models.device import Precision
-    from genaug.models.layouts import make_layout
-    from genaug.models.mlpgan import MLPGAN
+    from genaug.device import Precision
+    from genaug.layouts import make_layout
+    from genaug.generators.mlpgan import MLPGAN
     m = torch.load(result.model, weights_only=True)
     fam = MLPGAN(make_layout("binary", X), m["settings"], 0, Precision("cpu"), train=False)
     fam.nets["generator"].load_state_dict(m["nets"]["generator"])
@@ -88,7 +88,7 @@ def test_gan_alleles_are_the_generator_output_rounded(tmp_path):
     with torch.no_grad():
         z = fam.latent(6, g)
         expected = (torch.sigmoid(fam.nets["generator"](z, torch.zeros(6, 0))) > 0.5).numpy().astype(np.uint8)
-    np.testing.assert_array_equal(models.sample(result.model, 6, seed=7), expected)
+    np.testing.assert_array_equal(generators.sample(result.model, 6, seed=7), expected)
 
 
 def test_rbm_visible_biases_start_at_allele_frequencies(tmp_path):
@@ -119,7 +119,7 @@ def assert_linked_blocks(model, X, pop, within_mean, within_min, across):
     """Samples of each population keep its block frequencies (within 0.1), the linkage inside
     each block (r^2 mean and smallest pair above the bounds) and the blocks' independence."""
     for p in ("X", "Y"):
-        S = models.sample(model, 2000, cond=p, seed=3).astype(np.float64)
+        S = generators.sample(model, 2000, cond=p, seed=3).astype(np.float64)
         real = X[pop == p]
         for block in (slice(0, 10), slice(10, 20)):
             assert abs(S[:, block].mean() - real[:, block].mean()) < 0.1, (p, block)
@@ -137,7 +137,7 @@ def test_rbm_reproduces_frequencies_and_linkage_of_a_known_distribution(tmp_path
     X, pop = linked_blocks(400, np.random.default_rng(0))
     settings = {"steps": 1500, "hidden": 8, "chains": 128, "batch_size": 64, "sample_steps": 100, "lr": 0.05,
                 "log_every": 10_000, "checkpoint_every": 10_000}
-    result = models.train("rbm", X, cond=pop, layout="binary", settings=settings, seed=1, out_dir=tmp_path,
+    result = generators.train("rbm", X, cond=pop, layout="binary", settings=settings, seed=1, out_dir=tmp_path,
                           threads=1)
     assert_linked_blocks(result.model, X, pop, within_mean=0.75, within_min=0.6, across=0.15)
 
@@ -149,7 +149,7 @@ def test_gru_output_biases_start_at_allele_frequencies(tmp_path):
     # (3/4, 1/4), within the clip at 1 / (2n) = 1/8; output weights 0: the untrained model draws them
     np.testing.assert_allclose(state["out_b"].numpy(), np.log([3.0, 1 / 3]), rtol=1e-6)
     assert not state["out_w"].any()
-    S = models.sample(result.model, 4000, seed=2)
+    S = generators.sample(result.model, 4000, seed=2)
     np.testing.assert_allclose(S.mean(0), [0.75, 0.25], atol=0.03)
 
 
@@ -161,7 +161,7 @@ def test_gru_reproduces_frequencies_and_linkage_of_a_known_distribution(tmp_path
     X, pop = linked_blocks(400, np.random.default_rng(0))
     settings = {"steps": 300, "hidden": 16, "embed": 4, "batch_size": 64, "lr": 0.01,
                 "log_every": 10_000, "checkpoint_every": 10_000}
-    result = models.train("gru", X, cond=pop, layout="binary", settings=settings, seed=1, out_dir=tmp_path,
+    result = generators.train("gru", X, cond=pop, layout="binary", settings=settings, seed=1, out_dir=tmp_path,
                           threads=1)
     assert_linked_blocks(result.model, X, pop, within_mean=0.9, within_min=0.8, across=0.2)
 
@@ -171,9 +171,9 @@ def test_same_seed_same_haplotypes(generator, tmp_path):
     X = haplotypes()
     a = fit(generator, X, tmp_path / "a", steps=4)
     b = fit(generator, X, tmp_path / "b", steps=4)
-    Sa, Sb = models.sample(a.model, 9, seed=5), models.sample(b.model, 9, seed=5)
+    Sa, Sb = generators.sample(a.model, 9, seed=5), generators.sample(b.model, 9, seed=5)
     np.testing.assert_array_equal(Sa, Sb)
-    assert not np.array_equal(Sa, models.sample(a.model, 9, seed=6))
+    assert not np.array_equal(Sa, generators.sample(a.model, 9, seed=6))
     c = fit(generator, X, tmp_path / "c", steps=4, seed=2)  # another training seed, other weights
     wa, wc = (torch.load(r.model, weights_only=True)["nets"] for r in (a, c))
     assert any(not torch.equal(wa[n][k], wc[n][k]) for n in wa for k in wa[n])

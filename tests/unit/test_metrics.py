@@ -12,6 +12,7 @@ from genaug.metrics import (
     aats,
     average_precision,
     binary_metrics,
+    choose_threshold,
     confusion,
     fit_pca,
     identical_share,
@@ -19,7 +20,6 @@ from genaug.metrics import (
     multiclass_metrics,
     nn_distances,
     paired_bootstrap,
-    pick_threshold,
     pr_curve,
     privacy_loss,
     roc_auc,
@@ -113,12 +113,20 @@ def test_auc_matches_pair_count_on_random_ties():
     assert roc_auc(y, s) == pytest.approx(brute, abs=1e-12)
 
 
-def test_pick_threshold():
-    # F1 at 0.8: 2/3; at 0.4: 1/2; at 0.35: 4/5; at 0.1: 2/3.
-    assert pick_threshold(Y4, S4) == 0.35
+def _mid_logit(a, b):
+    la, lb = math.log(a / (1 - a)), math.log(b / (1 - b))
+    return 1 / (1 + math.exp(-(la + lb) / 2))
+
+
+def test_choose_threshold():
+    # F1 at 0.8: 2/3; at 0.4: 1/2; at 0.35: 4/5; at 0.1: 2/3 -> 0.35, moved into the gap down to 0.1.
+    t = choose_threshold(Y4, S4)
+    assert t == pytest.approx(_mid_logit(0.35, 0.1)) and 0.1 < t <= 0.35
     # F1 at 0.9: 2/3; 0.8: 1/2; 0.7: 2/5; 0.6: 2/3 -> tie, larger threshold wins.
-    assert pick_threshold([1, 0, 0, 1], [0.9, 0.8, 0.7, 0.6]) == 0.9
-    assert pick_threshold([0, 0, 0], [0.2, 0.3, 0.9]) == 0.5
+    assert choose_threshold([1, 0, 0, 1], [0.9, 0.8, 0.7, 0.6]) == pytest.approx(_mid_logit(0.9, 0.8))
+    # the lowest score is best: no gap below it
+    assert choose_threshold([1, 1, 0], [0.9, 0.5, 0.7]) == 0.5
+    assert choose_threshold([0, 0, 0], [0.2, 0.3, 0.9]) == 0.5
 
 
 def test_multiclass_metrics():
@@ -284,7 +292,7 @@ def test_privacy_loss_copies_vs_fresh_sample():
     leak = privacy_loss(train, heldout, train.copy(), n_resamples=5, n=200)
     # Train and synthetic rows are drawn independently, so about 2/3 of the
     # synthetic rows drawn have their original among the train rows drawn.
-    assert leak["aats_train"] < 0.2 and leak["aats_test"] > 0.4
+    assert leak["aats_train"] < 0.2 and leak["aats_heldout"] > 0.4
     assert leak["privacy_loss"] > 0.3
     fresh = privacy_loss(train, heldout, rng.normal(size=(300, 5)), n_resamples=5, n=200)
     assert abs(fresh["privacy_loss"]) < 0.05

@@ -17,7 +17,7 @@ import pysam
 import pytest
 import torch
 
-from genaug import models
+from genaug import generators
 from genaug.detect import load_detector, train_detector
 from genaug.encode.sv import SvSettings, encode_sv
 from genaug.errors import InputError
@@ -34,7 +34,7 @@ TINY = {"epochs": 1, "image_size": [8, 32], "batch_size": 16}
 def _train(enc, strategy="none", channels="same"):
     idx = np.arange(len(enc.y))
     tr, va = idx % 3 != 0, idx % 3 == 0
-    return train_detector(strategy, enc.X[tr], enc.y[tr], enc.X[va], enc.y[va], list(enc.classes), 1, "image",
+    return train_detector("cnn", strategy, enc.X[tr], enc.y[tr], enc.X[va], enc.y[va], list(enc.classes), 1, "image",
                           channels=enc.channels if channels == "same" else channels, settings=TINY, seed=1).detector
 
 
@@ -237,14 +237,14 @@ def test_detector_of_another_channel_set(trained, tmp_path):
 
 def test_model_files_that_are_not_detectors(trained, tmp_path):
     enc = load_encoded(trained / "encoded.npz")
-    gen = models.train("classic", enc.X[enc.y == 1][:8], layout="image", out_dir=tmp_path / "gen",
+    gen = generators.train("classic", enc.X[enc.y == 1][:8], layout="image", out_dir=tmp_path / "gen",
                        channels=enc.channels)
     _fails(tmp_path, gen.model, "not a genaug detector", model=gen.model)
     text = tmp_path / "model.pt"
     text.write_text("not a model\n")
     _fails(tmp_path, text, "not a genaug detector", model=text)
     other = tmp_path / "weights.pt"
-    torch.save({"format": "genaug-detector", "version": 99, "family": "cnn"}, other)
+    torch.save({"format": "genaug-detector", "version": 99, "detector": "cnn"}, other)
     _fails(tmp_path, other, "version 99", model=other)
     _fails(tmp_path, tmp_path / "missing.pt", "not found", model=tmp_path / "missing.pt")
 

@@ -6,7 +6,7 @@ import torch
 from test_workflow import DS, edit_config, planned_jobs, snakemake, tiny_config, write_config
 
 from genaug.augment import n_to_balance
-from genaug.models import make_layout
+from genaug.generators import make_layout
 from genaug.split import load_split
 from genaug.tensors import load_encoded
 
@@ -22,7 +22,7 @@ def generate_config():
         "settings": {"cvae": {"steps": 3, "image_size": [8, 32]},
                      "genegan": {"steps": 2, "image_size": [8, 32], "batch_size": 8}},
     }
-    config["detect"]["replicates"] = 1
+    config["detect"].update(detectors={"sv": ["cnn"]}, strategies=["none"], replicates=1)
     return config
 
 

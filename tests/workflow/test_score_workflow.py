@@ -10,9 +10,9 @@ CALLS = DEMO / "calls.vcf.gz"
 
 def score_config(**sample):
     config = tiny_config()
-    config["detect"] = {"strategies": ["none"], "replicates": 1, "bootstrap": 100,
+    config["detect"] = {"detectors": {"sv": ["cnn"]}, "strategies": ["none"], "replicates": 1, "bootstrap": 100,
                         "settings": {"epochs": 1, "image_size": [8, 32]}}
-    config["score"] = {"samples": {SAMPLE: {"dataset": DS, "strategy": "none", "replicate": 1,
+    config["score"] = {"samples": {SAMPLE: {"dataset": DS, "detector": "cnn", "strategy": "none", "replicate": 1,
                                             "bam": str(DEMO / "sample.bam"), "reference": str(DEMO / "ref.fa"),
                                             "candidates": str(CALLS), **sample}}}
     return config
@@ -37,7 +37,7 @@ def test_rule_all_plans_the_detector_then_the_scoring(score_run):
 
 def test_scoring_trained_only_the_detector_it_uses(score_run):
     d, _ = score_run
-    assert (d / f"results/{DS}/detect/none/seed1/model.pt").is_file()
+    assert (d / f"results/{DS}/detect/cnn/none/seed1/model.pt").is_file()
     assert not (d / f"results/{DS}/detect/runs.tsv").exists()
 
 
@@ -65,4 +65,11 @@ def test_unknown_strategy_names_the_config_key(tmp_path):
     write_config(tmp_path, score_config(strategy="oversample"))
     p = snakemake(tmp_path, "-n")
     assert p.returncode != 0
-    assert f"score.samples.{SAMPLE}.strategy: 'oversample' is not a strategy of dataset {DS}" in p.out
+    assert f"score.samples.{SAMPLE}.strategy: 'oversample' is not a strategy of detector cnn of dataset {DS}" in p.out
+
+
+def test_a_detector_the_dataset_does_not_train_names_the_config_key(tmp_path):
+    write_config(tmp_path, score_config(detector="logistic"))
+    p = snakemake(tmp_path, "-n")
+    assert p.returncode != 0
+    assert f"score.samples.{SAMPLE}.detector: 'logistic' is not a detector of dataset {DS} (cnn)" in p.out

@@ -30,7 +30,10 @@ DS = "tiny"
 WINDOW, MAX_ROWS = 64, 16
 OUTPUTS = [f"results/{DS}/{f}" for f in
            ("encoded.npz", "samples.tsv", "split.npz", "split_counts.tsv", "qc/pileups.png")]
-DETECT_RULES = {"train_detector": 4, "summarize_detection": 1, "plot_detection": 1, "write_summary": 1}
+# cnn: 2 strategies x 2 seeds; logistic (seed-free): 2 strategies x 1 seed
+RUNS = [("cnn", "none", 1), ("cnn", "none", 2), ("cnn", "class_weight", 1), ("cnn", "class_weight", 2),
+        ("logistic", "none", 1), ("logistic", "class_weight", 1)]
+DETECT_RULES = {"train_detector": len(RUNS), "summarize_detection": 1, "plot_detection": 1, "write_summary": 1}
 ALL_RULES = {"encode_sv": 1, "split_dataset": 1, "plot_qc": 1, **DETECT_RULES, "all": 1}
 
 
@@ -43,7 +46,8 @@ def tiny_config():
                           "insert_size": None}},
         "split": {"fractions": [0.6, 0.2, 0.2]},
         "qc": {"examples_per_class": 2},
-        "detect": {"strategies": ["none", "logistic"], "replicates": 2, "bootstrap": 200,
+        "detect": {"detectors": {"sv": ["cnn", "logistic"]}, "strategies": ["none", "class_weight"],
+                   "replicates": 2, "bootstrap": 200,
                    "settings": {"epochs": 2, "width": 4, "blocks": 2, "image_size": [8, 32]}},
     }
 
@@ -290,21 +294,21 @@ def test_no_test_item_or_overlapping_window_reaches_training_or_selection(run):
     seen_windows = _windows(samples, seen)
     for contig, lo, hi in _windows(samples, split.test):
         assert not any(c == contig and lo < h and l < hi for c, l, h in seen_windows), (contig, lo, hi)
-    for strategy in ("none", "logistic"):
-        for seed in (1, 2):
-            d = run.dir / f"results/{DS}/detect/{strategy}/seed{seed}"
-            preds = pd.read_csv(d / "predictions.tsv", sep="\t")
-            assert preds["index"].tolist() == split.test.tolist()   # scored: the test split, nothing else
-            m = __import__("json").loads((d / "metrics.json").read_text())
-            assert m["n_train_real"] == len(split.train) and m["n_train_synthetic"] == 0
-            assert m["val"]["n"] == len(split.val) and m["test"]["n"] == len(split.test)
+    for detector, strategy, seed in RUNS:
+        d = run.dir / f"results/{DS}/detect/{detector}/{strategy}/seed{seed}"
+        preds = pd.read_csv(d / "predictions.tsv", sep="\t")
+        assert preds["index"].tolist() == split.test.tolist()   # scored: the test split, nothing else
+        m = __import__("json").loads((d / "metrics.json").read_text())
+        assert m["n_train_real"] == len(split.train) and m["n_train_synthetic"] == 0
+        assert m["val"]["n"] == len(split.val) and m["test"]["n"] == len(split.test)
 
 
 def test_metrics_json_equals_metrics_recomputed_from_the_predictions(run):
     from genaug.metrics import binary_metrics
-    for strategy in ("none", "logistic"):
-        d = run.dir / f"results/{DS}/detect/{strategy}/seed1"
+    for detector, strategy, _ in RUNS[::2]:
+        d = run.dir / f"results/{DS}/detect/{detector}/{strategy}/seed1"
         m = __import__("json").loads((d / "metrics.json").read_text())
+        assert m["detector"] == detector and m["strategy"] == strategy
         preds = pd.read_csv(d / "predictions.tsv", sep="\t")
         y = (preds["label"] == m["classes"].index(m["positive"])).astype(int)
         again = binary_metrics(y, preds["score"], m["threshold"])
@@ -316,14 +320,18 @@ def test_metrics_json_equals_metrics_recomputed_from_the_predictions(run):
 
 def test_summary_and_report_cover_every_strategy(run):
     summary = pd.read_csv(run.dir / f"results/{DS}/detect/summary.tsv", sep="\t")
-    assert summary["strategy"].tolist() == ["none", "logistic"] and (summary["replicates"] == 2).all()
+    assert list(zip(summary["detector"], summary["strategy"], summary["replicates"])) == [
+        ("cnn", "none", 2), ("cnn", "class_weight", 2), ("logistic", "none", 1), ("logistic", "class_weight", 1)]
+    runs = pd.read_csv(run.dir / f"results/{DS}/detect/runs.tsv", sep="\t")
+    assert sorted(zip(runs["detector"], runs["strategy"], runs["replicate"])) == sorted(RUNS)
     comparisons = pd.read_csv(run.dir / f"results/{DS}/detect/comparisons.tsv", sep="\t")
-    assert set(comparisons["strategy"]) == {"logistic"}
+    assert set(zip(comparisons["detector"], comparisons["strategy"], comparisons["reference"])) == {
+        ("cnn", "class_weight", "none"), ("logistic", "class_weight", "none")}
     assert set(comparisons["metric"]) == {"precision", "recall", "f1", "auroc", "auprc"}
     assert (comparisons["lo"] <= comparisons["hi"]).all()
     assert set(comparisons["verdict"]) <= {"better", "worse", "no difference shown", "not measurable"}
     md = (run.dir / "results/report/summary.md").read_text()
-    assert f"## {DS}" in md and "| logistic |" in md
+    assert f"## {DS}" in md and "| logistic | class_weight |" in md
     assert (run.dir / f"results/{DS}/report/detection.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -2,6 +2,13 @@
 
 import os
 import re
+import sys
+
+# the library's name tables (generators, detectors, layouts); these modules import no torch
+sys.path.insert(0, os.path.join(workflow.basedir, os.pardir, "scripts"))
+from genaug import detect as genaug_detect
+from genaug import generators as genaug_generators
+from genaug.tensors import KIND_LAYOUTS
 
 
 DATASETS = config["datasets"]
@@ -25,16 +32,96 @@ def dataset_generators(name):
     return list(config["generate"]["generators"] if own is None else own)
 
 
-GENERATORS = sorted({g for name in DATASETS for g in dataset_generators(name)})
+def _check_generators():
+    """Every generator of a dataset suits the dataset's layout (names are checked by the schema)."""
+    for name, ds in DATASETS.items():
+        key = f"datasets.{name}.generators" if ds.get("generators") is not None else "generate.generators"
+        layout = KIND_LAYOUTS[ds["kind"]]
+        for g in dataset_generators(name):
+            if g not in genaug_generators.GENERATORS:
+                raise ValueError(f"config: {key}: unknown generator '{g}' "
+                                 f"(known: {', '.join(genaug_generators.GENERATORS)})")
+            if not genaug_generators.supports(g, layout):
+                fit = [x for x in genaug_generators.GENERATORS if genaug_generators.supports(x, layout)]
+                raise ValueError(f"config: {key}: generator '{g}' does not learn {layout} items "
+                                 f"(dataset {name}, kind {ds['kind']}); generators for {layout}: {', '.join(fit)}")
+
+
+_check_generators()
+
+
+def _detect_config():
+    """detect.strategies (augmentation only) and detect.detectors (per kind). The old strategy
+    `logistic` is the logistic detector now: it is moved to every kind's detectors, with a warning."""
+    strategies = list(config["detect"]["strategies"])
+    detectors = {kind: list(names) for kind, names in config["detect"]["detectors"].items()}
+    if "logistic" in strategies:
+        strategies.remove("logistic")
+        for names in detectors.values():
+            if "logistic" not in names:
+                names.append("logistic")
+        for ds in DATASETS.values():
+            if ds.get("detectors") is not None and "logistic" not in ds["detectors"]:
+                ds["detectors"] = list(ds["detectors"]) + ["logistic"]
+        print("genaug: config: detect.strategies: 'logistic' is deprecated there: it is a detector, not an "
+              "augmentation; it now runs as the `logistic` detector of every dataset (detect.detectors). "
+              "Remove it from detect.strategies.", file=sys.stderr)
+    return strategies, detectors
+
+
+DETECT_STRATEGIES, KIND_DETECTORS = _detect_config()
 REPLICATES = list(range(1, config["detect"]["replicates"] + 1))
 
 
+def dataset_detectors(name):
+    """datasets.<name>.detectors, else detect.detectors.<kind>."""
+    own = DATASETS[name].get("detectors")
+    return list(KIND_DETECTORS.get(DATASETS[name]["kind"], []) if own is None else own)
+
+
+def _check_detectors():
+    """Every dataset has a detector, and each one takes the dataset's layout."""
+    for name, ds in DATASETS.items():
+        key = f"datasets.{name}.detectors" if ds.get("detectors") is not None else f"detect.detectors.{ds['kind']}"
+        layout = KIND_LAYOUTS[ds["kind"]]
+        if not dataset_detectors(name):
+            raise ValueError(f"config: {key}: no detector for dataset {name} (kind {ds['kind']})")
+        for d in dataset_detectors(name):
+            spec = genaug_detect.DETECTORS.get(d)
+            if spec is None:
+                raise ValueError(f"config: {key}: unknown detector '{d}' (known: {', '.join(genaug_detect.DETECTORS)})")
+            if not spec.supports(layout):
+                fit = [x for x, sp in genaug_detect.DETECTORS.items() if sp.supports(layout)]
+                raise ValueError(f"config: {key}: detector '{d}' does not take {layout} items "
+                                 f"(dataset {name}, kind {ds['kind']}); detectors for {layout}: {', '.join(fit)}")
+
+
+_check_detectors()
+
+
 def dataset_strategies(name):
-    """detect.strategies (none, class_weight, oversample, logistic), then one per generator of the dataset."""
-    return list(config["detect"]["strategies"]) + [g for g in dataset_generators(name)
-                                                   if g not in config["detect"]["strategies"]]
+    """detect.strategies (none, class_weight, oversample), then one per generator of the dataset."""
+    return DETECT_STRATEGIES + [g for g in dataset_generators(name) if g not in DETECT_STRATEGIES]
 
 
+def detector_strategies(name, detector):
+    """The dataset's strategies that ``detector`` trains under (the registry says which built-in ones)."""
+    return genaug_detect.strategies_of(detector, dataset_strategies(name))
+
+
+def detector_replicates(detector):
+    """Replicate seeds of a detector: all of them, or only the first when its fit does not use the seed."""
+    return REPLICATES if genaug_detect.DETECTORS[detector].seeded else REPLICATES[:1]
+
+
+def dataset_runs(name):
+    """(detector, strategy, replicate) of every detector run of the dataset."""
+    return [(d, s, r) for d in dataset_detectors(name) for s in detector_strategies(name, d)
+            for r in detector_replicates(d)]
+
+
+GENERATORS = sorted({g for name in DATASETS for g in dataset_generators(name)})
+DETECTORS = sorted({d for name in DATASETS for d in dataset_detectors(name)})
 STRATEGIES = sorted({s for name in DATASETS for s in dataset_strategies(name)})
 
 
@@ -48,19 +135,23 @@ SCORE_SAMPLES = config["score"]["samples"]
 
 
 def _check_score_samples():
-    """score.samples.<name>: a configured sv dataset, strategy and replicate; input files that exist."""
+    """score.samples.<name>: a configured sv dataset, detector, strategy and replicate; input files that exist."""
     for name, sm in SCORE_SAMPLES.items():
         key = f"config: score.samples.{name}"
         ds = DATASETS.get(sm["dataset"])
         if ds is None or ds["kind"] != "sv":
             raise ValueError(f"{key}.dataset: '{sm['dataset']}' is not a dataset of kind sv "
                              f"(sv datasets: {', '.join(d for d in DATASETS if DATASETS[d]['kind'] == 'sv') or 'none'})")
-        if sm["strategy"] not in dataset_strategies(sm["dataset"]):
-            raise ValueError(f"{key}.strategy: '{sm['strategy']}' is not a strategy of dataset {sm['dataset']} "
-                             f"({', '.join(dataset_strategies(sm['dataset']))})")
-        if sm["replicate"] > config["detect"]["replicates"]:
-            raise ValueError(f"{key}.replicate: {sm['replicate']} but detect.replicates is "
-                             f"{config['detect']['replicates']}")
+        if sm["detector"] not in dataset_detectors(sm["dataset"]):
+            raise ValueError(f"{key}.detector: '{sm['detector']}' is not a detector of dataset {sm['dataset']} "
+                             f"({', '.join(dataset_detectors(sm['dataset']))})")
+        if sm["strategy"] not in detector_strategies(sm["dataset"], sm["detector"]):
+            raise ValueError(f"{key}.strategy: '{sm['strategy']}' is not a strategy of detector {sm['detector']} of "
+                             f"dataset {sm['dataset']} ({', '.join(detector_strategies(sm['dataset'], sm['detector']))})")
+        if sm["replicate"] not in detector_replicates(sm["detector"]):
+            raise ValueError(f"{key}.replicate: {sm['replicate']} but detector {sm['detector']} runs replicates "
+                             f"{', '.join(map(str, detector_replicates(sm['detector'])))} (detect.replicates: "
+                             f"{config['detect']['replicates']})")
         for k in ("bam", "reference", "candidates"):
             if not os.path.exists(sm[k]):
                 raise ValueError(f"{key}.{k}: file {sm[k]} not found")
@@ -72,6 +163,7 @@ _check_score_samples()
 wildcard_constraints:
     dataset="|".join(re.escape(d) for d in DATASETS),
     generator="|".join(re.escape(g) for g in GENERATORS) or "(?!)",
+    detector="|".join(re.escape(d) for d in DETECTORS) or "(?!)",
     strategy="|".join(re.escape(s) for s in STRATEGIES),
     seed=r"\d+",
     sample="|".join(re.escape(s) for s in SCORE_SAMPLES) or "(?!)",
@@ -173,11 +265,12 @@ def get_generator_train_on(wildcards):
 
 def get_detector_input(wildcards):
     """encoded.npz and split.npz, plus the generator's synthetic items for a generator strategy."""
-    if wildcards.strategy not in dataset_strategies(wildcards.dataset):
-        raise ValueError(f"strategy {wildcards.strategy} is not configured for dataset {wildcards.dataset}")
-    inputs = {"encoded": f"results/{wildcards.dataset}/encoded.npz", "split": f"results/{wildcards.dataset}/split.npz"}
-    if wildcards.strategy in dataset_generators(wildcards.dataset):
-        inputs["synthetic"] = f"results/{wildcards.dataset}/synthetic/{wildcards.strategy}.npz"
+    d = wildcards.dataset
+    if wildcards.detector not in dataset_detectors(d) or wildcards.strategy not in detector_strategies(d, wildcards.detector):
+        raise ValueError(f"detector {wildcards.detector} with strategy {wildcards.strategy} is not configured for dataset {d}")
+    inputs = {"encoded": f"results/{d}/encoded.npz", "split": f"results/{d}/split.npz"}
+    if wildcards.strategy in dataset_generators(d):
+        inputs["synthetic"] = f"results/{d}/synthetic/{wildcards.strategy}.npz"
     return inputs
 
 
@@ -191,16 +284,21 @@ def get_detector_seed(wildcards):
     return config["seed"] * 1000 + int(wildcards.seed)
 
 
-def get_strategies_of(wildcards):
-    return dataset_strategies(wildcards.dataset)
+def get_run_order(wildcards):
+    """[detector, strategy] of the dataset, in config order: the summary's row order."""
+    runs = []
+    for d, s, _ in dataset_runs(wildcards.dataset):
+        if [d, s] not in runs:
+            runs.append([d, s])
+    return runs
 
 
 def get_detector_runs(filename):
-    """Input function: ``filename`` of every strategy and replicate of the dataset."""
+    """Input function: ``filename`` of every detector, strategy and replicate of the dataset."""
 
     def runs(wildcards):
-        return [f"results/{wildcards.dataset}/detect/{s}/seed{r}/{filename}"
-                for s in dataset_strategies(wildcards.dataset) for r in REPLICATES]
+        return [f"results/{wildcards.dataset}/detect/{d}/{s}/seed{r}/{filename}"
+                for d, s, r in dataset_runs(wildcards.dataset)]
 
     return runs
 
@@ -209,7 +307,7 @@ def get_score_input(wildcards):
     """Named inputs of score_sample: the dataset's detector, the new BAM, reference and candidate VCF, with indexes."""
     sm = SCORE_SAMPLES[wildcards.sample]
     return {
-        "model": f"results/{sm['dataset']}/detect/{sm['strategy']}/seed{sm['replicate']}/model.pt",
+        "model": f"results/{sm['dataset']}/detect/{sm['detector']}/{sm['strategy']}/seed{sm['replicate']}/model.pt",
         "bam": sm["bam"],
         "bam_index": _alignment_index(sm["bam"]),
         "reference": sm["reference"],
@@ -259,6 +357,6 @@ def get_summary_input(wildcards):
     for name in DATASETS:
         inputs[f"{name}_summary"] = f"results/{name}/detect/summary.tsv"
         inputs[f"{name}_comparisons"] = f"results/{name}/detect/comparisons.tsv"
-        inputs[f"{name}_metrics"] = f"results/{name}/detect/none/seed1/metrics.json"
+        inputs[f"{name}_metrics"] = f"results/{name}/detect/{dataset_detectors(name)[0]}/none/seed1/metrics.json"
         inputs[f"{name}_fidelity"] = [f"results/{name}/fidelity/{g}.json" for g in dataset_generators(name)]
     return inputs

@@ -1,22 +1,22 @@
-# Detect: train a detector per strategy and replicate seed (threshold on val, metrics on test),
-# then summarise across seeds with paired bootstrap differences from `none`.
+# Detect: train each detector per strategy and replicate seed (threshold on val, metrics on test),
+# then summarise across seeds with paired bootstrap differences from the same detector's `none`.
 
 
 rule train_detector:
     input:
         unpack(get_detector_input),
     output:
-        model="results/{dataset}/detect/{strategy}/seed{seed}/model.pt",
-        metrics="results/{dataset}/detect/{strategy}/seed{seed}/metrics.json",
-        predictions="results/{dataset}/detect/{strategy}/seed{seed}/predictions.tsv",
-        history="results/{dataset}/detect/{strategy}/seed{seed}/history.tsv",
+        model="results/{dataset}/detect/{detector}/{strategy}/seed{seed}/model.pt",
+        metrics="results/{dataset}/detect/{detector}/{strategy}/seed{seed}/metrics.json",
+        predictions="results/{dataset}/detect/{detector}/{strategy}/seed{seed}/predictions.tsv",
+        history="results/{dataset}/detect/{detector}/{strategy}/seed{seed}/history.tsv",
     params:
         settings=get_detector_settings,
         seed=get_detector_seed,
     log:
-        "results/logs/train_detector/{dataset}.{strategy}.seed{seed}.log",
+        "results/logs/train_detector/{dataset}.{detector}.{strategy}.seed{seed}.log",
     benchmark:
-        "results/benchmarks/train_detector/{dataset}.{strategy}.seed{seed}.tsv"
+        "results/benchmarks/train_detector/{dataset}.{detector}.{strategy}.seed{seed}.tsv"
     threads: 1
     resources:
         gpu=1,
@@ -36,7 +36,7 @@ rule summarize_detection:
         summary="results/{dataset}/detect/summary.tsv",
         comparisons="results/{dataset}/detect/comparisons.tsv",
     params:
-        strategies=get_strategies_of,
+        order=get_run_order,
         n_boot=config["detect"]["bootstrap"],
         level=config["detect"]["level"],
         seed=config["seed"],

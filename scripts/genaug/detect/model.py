@@ -2,31 +2,31 @@
 
 ``model.pt`` is a dict of plain values and tensors (read with
 ``torch.load(weights_only=True)``, so no pickled code runs): ``format``
-("genaug-detector"), ``version``, ``family`` (cnn, mlp or logistic),
+("genaug-detector"), ``version``, ``detector`` (a ``registry.DETECTORS`` name),
 ``classes``, ``positive`` (index of the rare class), ``threshold`` (chosen
 on validation data), ``layout`` (the items' layout state: name, item_shape,
 dtype, channels, ...), ``settings``, ``strategy``, ``state`` (network
-weights) and, for logistic, ``scaler`` (feature mean and sd).
+weights) and ``scaler`` (feature mean and sd, for detectors on features; else None).
 """
 
 import numpy as np
 import torch
 
+from ..device import pick_device, set_threads
 from ..errors import InputError
-from ..models.device import pick_device, set_threads
-from ..models.layouts import layout_from_state
+from ..layouts import layout_from_state
 from ..outputs import replacing
+from . import registry
 from .features import summary_features
 from .nets import detector_net
 
-FORMAT, VERSION = "genaug-detector", 1
-FAMILIES = ("cnn", "mlp", "logistic")
+FORMAT, VERSION = "genaug-detector", 2
 CHUNK = 128
 
 
 class Detector:
-    def __init__(self, family, classes, positive, threshold, layout, settings, strategy, net, scaler=None):
-        self.family, self.classes, self.positive = family, list(classes), int(positive)
+    def __init__(self, name, classes, positive, threshold, layout, settings, strategy, net, scaler=None):
+        self.name, self.classes, self.positive = name, list(classes), int(positive)
         self.threshold, self.layout, self.settings, self.strategy = float(threshold), dict(layout), settings, strategy
         self.net, self.scaler = net, scaler
 
@@ -55,27 +55,14 @@ class Detector:
         set_threads(threads)
         if len(X) and tuple(np.asarray(X[:1]).shape[1:]) != self.item_shape:
             raise ValueError(f"items of shape {np.asarray(X[:1]).shape[1:]}; the detector takes {self.item_shape}")
-        if self.family == "logistic":
-            feats = summary_features(X, self.layout["name"], self.channels, self.settings["kmer"])
-            Z = (torch.from_numpy(feats) - self.scaler["mean"].float()) / self.scaler["std"].float()
-            with torch.no_grad():
-                return torch.softmax(self.net.float()(Z), 1).double().numpy()
-        dev = pick_device(device)
-        lay = layout_from_state(self.layout)
-        net = self.net.to(dev).eval()
-        out = [np.zeros((0, len(self.classes)))]
-        with torch.no_grad():
-            for i in range(0, len(X), CHUNK):
-                x = lay.to_float(torch.from_numpy(np.ascontiguousarray(X[i:i + CHUNK])).to(dev))
-                out.append(torch.softmax(net(x.float()).float(), 1).cpu().double().numpy())
-        return np.concatenate(out)
+        return registry.get(self.name).call("predict", self, X, device)
 
     def score(self, X, threads=None, device=None):
         """Probability of the rare (positive) class per item."""
         return self.predict_proba(X, threads, device)[:, self.positive]
 
     def save(self, path):
-        obj = {"format": FORMAT, "version": VERSION, "family": self.family, "classes": self.classes,
+        obj = {"format": FORMAT, "version": VERSION, "detector": self.name, "classes": self.classes,
                "positive": self.positive, "threshold": self.threshold, "layout": self.layout,
                "settings": self.settings, "strategy": self.strategy,
                "state": {k: v.detach().cpu() for k, v in self.net.state_dict().items()},
@@ -94,18 +81,46 @@ def load_detector(path):
         raise InputError(path, f"is not a genaug detector model ({type(e).__name__}: {str(e).splitlines()[0][:120]})")
     if not isinstance(m, dict) or m.get("format") != FORMAT:
         raise InputError(path, "is not a genaug detector model (no 'genaug-detector' format tag)")
-    if m.get("version") != VERSION or m.get("family") not in FAMILIES:
-        raise InputError(path, f"is a genaug detector of version {m.get('version')} / family {m.get('family')}; "
-                               f"this genaug reads version {VERSION} ({', '.join(FAMILIES)})")
-    K = len(m["classes"])
-    if m["family"] == "logistic":
-        net = torch.nn.Linear(len(m["scaler"]["mean"]), K)
-    else:
-        net = detector_net(layout_from_state(m["layout"]).net_shape, K, m["settings"])
+    if m.get("version") != VERSION or m.get("detector") not in registry.DETECTORS:
+        raise InputError(path, f"is a genaug detector of version {m.get('version')} / detector {m.get('detector')}; "
+                               f"this genaug reads version {VERSION} ({', '.join(registry.DETECTORS)}): "
+                               "train it again")
+    net = registry.get(m["detector"]).call("build", m)
     try:
         net.load_state_dict(m["state"])
     except RuntimeError as e:
         raise InputError(path, f"weights do not fit the detector they describe ({str(e).splitlines()[0][:120]})")
     net.eval()
-    return Detector(m["family"], m["classes"], m["positive"], m["threshold"], m["layout"], m["settings"],
+    return Detector(m["detector"], m["classes"], m["positive"], m["threshold"], m["layout"], m["settings"],
                     m["strategy"], net, m["scaler"])
+
+
+def build_network(m):
+    """The untrained network of a network detector's model-file dict."""
+    return detector_net(m["detector"], layout_from_state(m["layout"]).net_shape, len(m["classes"]), m["settings"])
+
+
+def predict_network(detector, X, device=None):
+    """Class probabilities of a network detector: items to network space (``layouts``), then softmax."""
+    dev = pick_device(device)
+    lay = layout_from_state(detector.layout)
+    net = detector.net.to(dev).eval()
+    out = [np.zeros((0, len(detector.classes)))]
+    with torch.no_grad():
+        for i in range(0, len(X), CHUNK):
+            x = lay.to_float(torch.from_numpy(np.ascontiguousarray(X[i:i + CHUNK])).to(dev))
+            out.append(torch.softmax(net(x.float()).float(), 1).cpu().double().numpy())
+    return np.concatenate(out)
+
+
+def build_logistic(m):
+    """The untrained linear layer of a logistic detector's model-file dict."""
+    return torch.nn.Linear(len(m["scaler"]["mean"]), len(m["classes"]))
+
+
+def predict_logistic(detector, X, device=None):
+    """Class probabilities of a logistic detector on standardised summary features."""
+    feats = summary_features(X, detector.layout["name"], detector.channels, detector.settings["kmer"])
+    Z = (torch.from_numpy(feats) - detector.scaler["mean"].float()) / detector.scaler["std"].float()
+    with torch.no_grad():
+        return torch.softmax(detector.net.float()(Z), 1).double().numpy()

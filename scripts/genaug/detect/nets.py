@@ -1,12 +1,13 @@
-"""Detector networks by layout.
+"""Detector networks (``registry`` names them).
 
-- ``image``: a DeepSV-like CNN: blocks of 3x3 convolution, batch norm,
+- ``cnn`` (``image``): a DeepSV-like CNN: blocks of 3x3 convolution, batch norm,
   LeakyReLU and 2x2 max pooling (the first block strided, since pileups are
   wide), then global average and max pooling, dropout and a linear layer.
-- ``sequence``: the same with 1-D convolutions (kernel 7 first, then 5).
-- ``vector`` / ``binary``: an MLP (linear, batch norm, LeakyReLU, dropout).
+- ``conv1d`` (``sequence``): the same with 1-D convolutions (kernel 7 first,
+  then 5).
+- ``mlp`` (``vector`` / ``binary``): an MLP (linear, batch norm, LeakyReLU, dropout).
 
-Every net maps network-space items (``models.layouts``) to one logit per class.
+Every net maps network-space items (``genaug.layouts``) to one logit per class.
 """
 
 import torch
@@ -50,8 +51,10 @@ class MLPDetector(nn.Module):
         return self.body(x)
 
 
-def detector_net(net_shape, n_classes, s):
-    """The detector for items of network shape ``net_shape`` (channels first)."""
-    if len(net_shape) == 1:
+def detector_net(name, net_shape, n_classes, s):
+    """Network of detector ``name`` for items of network shape ``net_shape`` (channels first)."""
+    if name == "mlp":
         return MLPDetector(net_shape[0], n_classes, s["hidden"], s["blocks"], s["dropout"])
-    return ConvDetector(net_shape[0], len(net_shape) - 1, n_classes, s["width"], s["blocks"], s["dropout"])
+    if name in ("cnn", "conv1d"):
+        return ConvDetector(net_shape[0], len(net_shape) - 1, n_classes, s["width"], s["blocks"], s["dropout"])
+    raise ValueError(f"no network for detector {name!r}")

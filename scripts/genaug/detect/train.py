@@ -1,15 +1,14 @@
-"""Train a detector under one strategy and pick its threshold on validation data.
+"""Train a detector under one strategy and choose its threshold on validation data.
 
-Strategies (how the rare class is helped):
+Strategies (how the rare class is helped), the same for every detector that
+lists them (``registry.DETECTORS``):
 
 - ``none``: real train items as they are;
 - ``class_weight``: the loss weighs each class by n / (K * n_class);
 - ``oversample``: each epoch draws items with replacement so that every class
   is drawn equally often;
 - a generator's name: the generator's synthetic items (``synthetic/{g}.npz``,
-  labelled with the rare class) are added to the real train items;
-- ``logistic``: the non-deep baseline, multinomial logistic regression (L2)
-  on standardised summary features (``features.py``), real items only.
+  labelled with the rare class) are added to the real train items.
 
 Early stopping and the threshold use the validation split only: the epoch
 kept is the one with the best validation AUPRC of the rare class (ties: the
@@ -27,18 +26,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..metrics import average_precision, pick_threshold
-from ..models.device import pick_device, seeded, set_threads
-from ..models.layouts import make_layout
+from ..device import pick_device, seeded, set_threads
+from ..layouts import make_layout
+from ..metrics import average_precision, choose_threshold
+from . import registry
 from .features import summary_features
 from .model import Detector
 from .nets import detector_net
 
 log = logging.getLogger(__name__)
 
-BUILTIN = ("none", "class_weight", "oversample", "logistic")
-DEFAULTS = {"epochs": 20, "batch_size": 32, "lr": 1e-3, "weight_decay": 1e-4, "patience": 5, "width": 16,
-            "hidden": 128, "blocks": 4, "dropout": 0.3, "image_size": [32, 128], "l2": 1e-2, "kmer": 4}
 CHUNK = 128
 
 
@@ -51,47 +48,61 @@ class DetectResult:
     device: str = "cpu"
 
 
-def resolve(settings=None):
-    """Detector settings: DEFAULTS updated with ``settings``; unknown keys are an error."""
-    unknown = sorted(set(settings or {}) - set(DEFAULTS))
-    if unknown:
-        raise ValueError(f"unknown detector settings: {', '.join(unknown)}; known: {', '.join(sorted(DEFAULTS))}")
-    return {**copy.deepcopy(DEFAULTS), **copy.deepcopy(dict(settings or {}))}
-
-
-def train_detector(strategy, X_train, y_train, X_val, y_val, classes, positive, layout, channels=None,
+def train_detector(detector, strategy, X_train, y_train, X_val, y_val, classes, positive, layout, channels=None,
                    X_synthetic=None, settings=None, seed=0, threads=1, device=None):
-    """Fit a detector of ``classes`` (``positive``: the rare class index) under ``strategy``.
+    """Fit detector ``detector`` (a ``registry.DETECTORS`` name) of ``classes`` (``positive``: the rare
+    class index) under ``strategy``.
 
     ``X_synthetic`` (items of class ``positive``) is added to the training
     items when given (generator strategies). Returns a DetectResult whose
     ``detector`` carries the validation-chosen threshold.
     """
     t0 = time.time()
-    s = resolve(settings)
+    spec = registry.get(detector)
+    if not spec.supports(layout):
+        raise ValueError(f"detector {detector} takes {' or '.join(spec.layouts)} items, not {layout} items")
+    if strategy in registry.BUILTIN_STRATEGIES and strategy not in spec.strategies:
+        raise ValueError(f"detector {detector} trains under strategies {', '.join(spec.strategies)} "
+                         f"(and generators'), not {strategy}")
+    if strategy not in registry.BUILTIN_STRATEGIES and X_synthetic is None:
+        raise ValueError(f"strategy {strategy} is neither built in ({', '.join(registry.BUILTIN_STRATEGIES)}) "
+                         "nor given synthetic items")
+    s = registry.resolve(settings)
     set_threads(threads)
     y_train, y_val = np.asarray(y_train, np.int64), np.asarray(y_val, np.int64)
     if X_synthetic is not None and len(X_synthetic):
         X_train = np.concatenate([np.asarray(X_train), np.asarray(X_synthetic)])
         y_train = np.concatenate([y_train, np.full(len(X_synthetic), positive, np.int64)])
-    n_classes = len(classes)
-    missing = [classes[k] for k in range(n_classes) if not (y_train == k).any()]
+    missing = [classes[k] for k in range(len(classes)) if not (y_train == k).any()]
     if missing:
         raise ValueError(f"the training items hold no item of class {', '.join(missing)}")
-    if strategy == "logistic":
-        return _train_logistic(X_train, y_train, X_val, y_val, classes, positive, layout, channels, s, seed, t0)
+    result = spec.call("fit", detector, strategy, X_train, y_train, X_val, y_val, classes, positive, layout, channels, s,
+                       seed, device)
+    result.seconds = time.time() - t0
+    return result
 
+
+def class_weights(y, n_classes):
+    """n / (K * n_class) per class: the ``class_weight`` strategy's loss weights."""
+    counts = np.bincount(y, minlength=n_classes)
+    return len(y) / (n_classes * counts)
+
+
+def fit_network(name, strategy, X_train, y_train, X_val, y_val, classes, positive, layout, channels, s, seed,
+                device):
+    """The network detectors (``nets.detector_net(name)``): minibatch AdamW, early stopping on validation AUPRC."""
+    n_classes = len(classes)
     dev = pick_device(device)
     g = seeded(seed)
     lay = make_layout(layout, np.asarray(X_train[:CHUNK]) if layout != "vector" else X_train, channels,
                       image_size=s["image_size"])
     Xt, Xv = _network(X_train, lay), _network(X_val, lay)
-    net = detector_net(lay.net_shape, n_classes, s).to(dev)
+    net = detector_net(name, lay.net_shape, n_classes, s).to(dev)
     opt = torch.optim.AdamW(net.parameters(), lr=s["lr"], weight_decay=s["weight_decay"])
     counts = np.bincount(y_train, minlength=n_classes)
     weight = None
     if strategy == "class_weight":
-        weight = torch.tensor(len(y_train) / (n_classes * counts), dtype=torch.float32, device=dev)
+        weight = torch.tensor(class_weights(y_train, n_classes), dtype=torch.float32, device=dev)
     draw_p = None
     if strategy == "oversample":
         draw_p = torch.tensor((1.0 / counts)[y_train], dtype=torch.float64)
@@ -130,31 +141,12 @@ def train_detector(strategy, X_train, y_train, X_val, y_val, classes, positive, 
             log.info("%s: no better validation AUPRC for %d epochs: stopping", strategy, waited)
             break
     net.load_state_dict(best[1])
-    detector = Detector(family="cnn" if len(lay.net_shape) > 1 else "mlp", classes=list(map(str, classes)),
+    detector = Detector(name=name, classes=list(map(str, classes)),
                         positive=int(positive), threshold=0.5, layout=lay.state(), settings=s,
                         strategy=strategy, net=net.cpu())
     # the threshold from the scores the saved detector gives (from the items, as when it is applied)
     detector.threshold = choose_threshold((y_val == positive).astype(int), detector.score(X_val, device=dev))
-    return DetectResult(detector, history, best[0], time.time() - t0, str(dev))
-
-
-def choose_threshold(y_val, score_val):
-    """The validation F1-maximising threshold (``metrics.pick_threshold``), moved to the middle
-    (in log-odds) of the gap below it, where every threshold makes the same validation calls.
-
-    pick_threshold returns a validation score itself, the edge of that gap; a
-    test item scoring a hair below it would be called negative, so the edge
-    would understate recall on new data.
-    """
-    t = float(pick_threshold(y_val, score_val))
-    below = np.asarray(score_val, np.float64)
-    below = below[below < t]
-    if not len(below):
-        return t
-    lo = float(below.max())
-    logit = lambda p: np.log(np.clip(p, 1e-12, 1 - 1e-12) / (1 - np.clip(p, 1e-12, 1 - 1e-12)))
-    mid = float(1 / (1 + np.exp(-(logit(t) + logit(lo)) / 2)))
-    return mid if lo < mid <= t else t
+    return DetectResult(detector, history, best[0], 0.0, str(dev))
 
 
 def _network(X, lay):
@@ -172,7 +164,9 @@ def _predict(net, Xn, dev):
     return torch.cat(out).numpy().astype(np.float64)
 
 
-def _train_logistic(X_train, y_train, X_val, y_val, classes, positive, layout, channels, s, seed, t0):
+def fit_logistic(name, strategy, X_train, y_train, X_val, y_val, classes, positive, layout, channels, s, seed, device):
+    """The ``logistic`` detector: L2 logistic regression on standardised summary features, one
+    full-batch L-BFGS fit (``class_weight`` weighs the loss as for the networks)."""
     F_train = summary_features(X_train, layout, channels, s["kmer"])
     mean, std = F_train.mean(0), F_train.std(0)
     std[std < 1e-8] = 1.0
@@ -184,23 +178,27 @@ def _train_logistic(X_train, y_train, X_val, y_val, classes, positive, layout, c
     yt = torch.from_numpy(np.asarray(y_train, np.int64))
     opt = torch.optim.LBFGS(lin.parameters(), lr=1, max_iter=500, tolerance_grad=1e-9, line_search_fn="strong_wolfe")
 
+    weight = None
+    if strategy == "class_weight":
+        weight = torch.from_numpy(class_weights(np.asarray(y_train, np.int64), len(classes))).double()
+
     def closure():
         opt.zero_grad()
-        loss = F.cross_entropy(lin(Z), yt) + s["l2"] / 2 * lin.weight.pow(2).sum()
+        loss = F.cross_entropy(lin(Z), yt, weight=weight) + s["l2"] / 2 * lin.weight.pow(2).sum()
         loss.backward()
         return loss
 
     opt.step(closure)
     with torch.no_grad():
         loss = float(F.cross_entropy(lin(Z), yt))
-    detector = Detector(family="logistic", classes=list(map(str, classes)), positive=int(positive), threshold=0.5,
+    detector = Detector(name="logistic", classes=list(map(str, classes)), positive=int(positive), threshold=0.5,
                         layout={"name": layout, "channels": None if channels is None else list(map(str, channels)),
                                 "item_shape": list(np.asarray(X_train[:1]).shape[1:]),
                                 "dtype": np.asarray(X_train[:1]).dtype.str},
-                        settings=s, strategy="logistic", net=lin.float(),
+                        settings=s, strategy=strategy, net=lin.float(),
                         scaler={"mean": torch.from_numpy(mean), "std": torch.from_numpy(std)})
     proba = detector.predict_proba(X_val)
     detector.threshold = choose_threshold((np.asarray(y_val) == positive).astype(int), proba[:, positive])
     val_ap = average_precision((np.asarray(y_val) == positive).astype(int), proba[:, positive])
     log.info("logistic: %d features, training loss %.4f, val AUPRC %.3f", F_train.shape[1], loss, val_ap)
-    return DetectResult(detector, [[1, loss, float("nan"), val_ap]], 1, time.time() - t0, "cpu")
+    return DetectResult(detector, [[1, loss, float("nan"), val_ap]], 1, 0.0, "cpu")

@@ -92,7 +92,7 @@ def privacy(T, H, S, groups=None, labels=None, n_resamples=10, seed=0, metric="h
     for key, runs in out.items():
         loss = np.array([p["privacy_loss"] for p in runs])
         summary[key] = {"aats_train": float(np.mean([p["aats_train"] for p in runs])),
-                        "aats_heldout": float(np.mean([p["aats_test"] for p in runs])),
+                        "aats_heldout": float(np.mean([p["aats_heldout"] for p in runs])),
                         "privacy_loss": float(loss.mean()),
                         "sd": float(loss.std(ddof=1)) if len(loss) > 1 else 0.0,
                         "n": int(runs[0]["n"])}

@@ -1,6 +1,6 @@
 """Fidelity and privacy of synthetic pileups (the ``sv`` kind).
 
-Items are compared in the networks' space (``models.layouts``): categorical
+Items are compared in the networks' space (``genaug.layouts``): categorical
 channels one-hot, qualities in [0, 1], pooled by area to ``grid`` (rows,
 columns), so a cell holds the share of each code. On those features:
 
@@ -21,7 +21,7 @@ import torch
 from .. import metrics
 from ..detect.features import summary_features
 from ..encode import channels as ch
-from ..models.layouts import make_layout
+from ..layouts import make_layout
 from . import common
 
 BETTER = {**common.BETTER, "channel_profile_distance": "lower", "depth_wasserstein": "lower",
@@ -95,7 +95,7 @@ def _evaluate(T, H, S, channels, seed, threads, heldout_groups, grid, n_resample
 
 
 def _profile_names(channels):
-    from ..models.pileup import CATEGORICAL
+    from ..layouts.pileup import CATEGORICAL
     names = []
     for c in channels:
         codes = CATEGORICAL.get(str(c))

@@ -182,13 +182,18 @@ def binary_metrics(y_true, score, threshold):
     }
 
 
-def pick_threshold(y_true, score):
-    """Decision threshold maximising F1 (meant for validation data).
+def choose_threshold(y_true, score):
+    """Decision threshold maximising F1 (meant for validation data), placed inside the gap
+    of scores below the F1-best one.
 
     Candidates are the distinct scores; for candidate t the prediction is
-    ``score >= t``. Returns the candidate with the highest F1, ties broken
-    toward the larger threshold (fewer predicted positives). Returns 0.5 when
-    there is no positive item (F1 is 0 for every candidate).
+    ``score >= t``. The candidate with the highest F1 wins, ties broken toward
+    the larger threshold (fewer predicted positives). The threshold returned
+    is the middle (in log-odds) of that candidate and the next lower score,
+    where every threshold makes the same calls on these items: the candidate
+    itself is the edge of the gap, and a new item scoring a hair below it
+    would be called negative, which would understate recall on new data.
+    Returns 0.5 when there is no positive item (F1 is 0 for every candidate).
     """
     y = _labels(y_true)
     s = _scores(score, y.size)
@@ -197,7 +202,22 @@ def pick_threshold(y_true, score):
         return 0.5
     thr, tp, fp = _counts_by_threshold(y, s)  # thresholds decreasing
     f1 = 2.0 * tp / (2.0 * tp + fp + (n_pos - tp))  # exact for equal fractions
-    return float(thr[int(np.argmax(f1))])  # argmax: first = largest threshold
+    best = int(np.argmax(f1))  # argmax: first = largest threshold
+    t = float(thr[best])
+    if best + 1 == len(thr):
+        return t
+    lo = float(thr[best + 1])
+    mid = float(_expit((_logit(t) + _logit(lo)) / 2))
+    return mid if lo < mid <= t else t
+
+
+def _logit(p):
+    p = np.clip(p, 1e-12, 1 - 1e-12)
+    return np.log(p / (1 - p))
+
+
+def _expit(z):
+    return 1.0 / (1.0 + np.exp(-z))
 
 
 def multiclass_metrics(y_true, proba):

@@ -172,7 +172,7 @@ def privacy_loss(train, heldout, synthetic, metric="euclidean", n_resamples=10, 
     min(len(train), len(heldout), len(synthetic)); with that default and sets
     of equal size every resample holds the same rows and the sd is 0, so give
     a smaller ``n`` to see the resampling spread. Returns
-    {"aats_train", "aats_test", "privacy_loss": means over resamples,
+    {"aats_train", "aats_heldout", "privacy_loss": means over resamples,
     "privacy_loss_sd": sd (ddof=1; 0.0 for one resample), "n", "n_resamples"}.
     Positive loss: synthetic items are closer to the training data than to
     held-out data (a leak). Its resampling noise is of the order of ±0.015 on
@@ -207,7 +207,7 @@ def privacy_loss(train, heldout, synthetic, metric="euclidean", n_resamples=10, 
     loss = te - tr
     return {
         "aats_train": float(tr.mean()),
-        "aats_test": float(te.mean()),
+        "aats_heldout": float(te.mean()),
         "privacy_loss": float(loss.mean()),
         "privacy_loss_sd": float(loss.std(ddof=1)) if loss.size > 1 else 0.0,
         "n": int(n),

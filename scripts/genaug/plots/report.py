@@ -12,18 +12,19 @@ REAL, SYNTHETIC, HELDOUT = "#1f77b4", "#d62728", "#7f7f7f"
 
 
 def plot_detection(summary, comparisons, curves, path, title=""):
-    """Three panels: test F1 mean ± sd per strategy (seeds as dots), precision-recall
-    curves (one per strategy and seed), and each strategy's F1 / AUPRC difference from
-    `none` with its bootstrap interval.
+    """Three panels: test F1 mean ± sd per detector and strategy (seeds as dots),
+    precision-recall curves (one per detector, strategy and seed), and each strategy's
+    F1 / AUPRC difference from the same detector's `none` with its bootstrap interval.
 
     ``summary``: summary.tsv rows; ``comparisons``: comparisons.tsv rows;
-    ``curves``: {strategy: [(y_binary, score, f1), ...] one per seed}.
+    ``curves``: {(detector, strategy): [(y_binary, score, f1), ...] one per seed}.
     """
     if summary is None or not len(summary):
         raise ValueError("no detection runs to plot")
     fig = Figure(figsize=(16, 4.8), layout="constrained")
     ax_bar, ax_pr, ax_diff = fig.subplots(1, 3, width_ratios=[1.1, 1, 1.1])
-    strategies = list(summary["strategy"])
+    strategies = list(zip(summary["detector"], summary["strategy"]))
+    names = [f"{d} {s}" for d, s in strategies]
     x = np.arange(len(strategies))
     colours = {s: f"C{i % 10}" for i, s in enumerate(strategies)}
     for metric, offset, hatch in (("f1", -0.2, None), ("auprc", 0.2, "//")):
@@ -33,7 +34,7 @@ def plot_detection(summary, comparisons, curves, path, title=""):
     for i, s in enumerate(strategies):
         f1s = [f1 for _, _, f1 in curves.get(s, [])]
         ax_bar.plot(np.full(len(f1s), i - 0.2), f1s, "k.", ms=4)
-    ax_bar.set_xticks(x, strategies, rotation=30, ha="right")
+    ax_bar.set_xticks(x, names, rotation=30, ha="right")
     ax_bar.set_ylim(0, 1.05)
     ax_bar.set_ylabel("test score (mean ± sd over seeds)")
     ax_bar.set_title("F1 (solid) and AUPRC (hatched) on the real test split")
@@ -42,8 +43,8 @@ def plot_detection(summary, comparisons, curves, path, title=""):
             if y.sum() == 0:
                 continue
             p, r, _ = pr_curve(y, score)
-            ax_pr.plot(r, p, color=colours[s], alpha=0.8, lw=1.2, ls="--" if s == "logistic" else "-",
-                       label=s if k == 0 else None)
+            ax_pr.plot(r, p, color=colours[s], alpha=0.8, lw=1.2, ls="--" if s[0] == "logistic" else "-",
+                       label=f"{s[0]} {s[1]}" if k == 0 else None)
     ax_pr.set_xlabel("recall")
     ax_pr.set_ylabel("precision")
     ax_pr.set_xlim(0, 1.02)
@@ -52,7 +53,7 @@ def plot_detection(summary, comparisons, curves, path, title=""):
     ax_pr.legend(fontsize=7, loc="lower left")
     if comparisons is not None and len(comparisons):
         rows = comparisons[comparisons["metric"].isin(["f1", "auprc"])].reset_index(drop=True)
-        labels = [f"{r.strategy} {r.metric.upper()}" for r in rows.itertuples()]
+        labels = [f"{r.detector} {r.strategy} {r.metric.upper()}" for r in rows.itertuples()]
         yy = np.arange(len(rows))[::-1]
         for yv, r in zip(yy, rows.itertuples()):
             c = "#2ca02c" if r.verdict == "better" else "#d62728" if r.verdict == "worse" else "black"
@@ -61,8 +62,8 @@ def plot_detection(summary, comparisons, curves, path, title=""):
         ax_diff.axvline(0, color=HELDOUT, ls=":")
         ax_diff.set_yticks(yy, labels, fontsize=7)
         level = int(round(100 * float(rows["level"].iloc[0]))) if len(rows) else 95
-        ax_diff.set_xlabel(f"difference from `none` ({level}% paired bootstrap interval)")
-        ax_diff.set_title("does a strategy beat `none`?")
+        ax_diff.set_xlabel(f"difference from the detector's `none` ({level}% paired bootstrap interval)")
+        ax_diff.set_title("does a strategy beat `none` (same detector)?")
     else:
         ax_diff.set_axis_off()
     fig.suptitle(title)

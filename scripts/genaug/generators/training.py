@@ -29,11 +29,11 @@ import torch
 import torch.nn.functional as F
 
 from . import classic, gaussian
-from .device import Precision, pick_device, rng_state, seeded, set_rng_state, set_threads
+from ..device import Precision, pick_device, rng_state, seeded, set_rng_state, set_threads
 from .family import schedule_keys
 from .gan import GAN
 from .gru import GRU
-from .layouts import layout_from_state, make_layout
+from ..layouts import layout_from_state, make_layout
 from .mlpgan import MLPGAN
 from .rbm import RBM
 from .settings import NOT_LEARNING, ONLY_LAYOUTS, resolve, supports
