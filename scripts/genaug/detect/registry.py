@@ -77,6 +77,12 @@ DETECTORS = {
         "mlp", ("vector", "binary"), BUILTIN_STRATEGIES, True,
         "genaug.detect.train:fit_network", "genaug.detect.model:build_network", "genaug.detect.model:predict_network",
         "multilayer perceptron (nets.MLPDetector)"),
+    "logistic": DetectorSpec(
+        "logistic", ("image", "binary", "vector", "sequence"), ("none", "class_weight"), False,
+        "genaug.detect.train:fit_logistic", "genaug.detect.model:build_logistic",
+        "genaug.detect.model:predict_logistic",
+        "L2 logistic regression on standardised summary features (features.py); a full-batch fit, so "
+        "oversampling would only repeat class_weight"),
     "gcn": DetectorSpec(
         "gcn", ("vector",), BUILTIN_STRATEGIES, True,
         "genaug.detect.gcn:fit_gcn", "genaug.detect.gcn:build_gcn", "genaug.detect.model:predict_network",
@@ -87,12 +93,6 @@ DETECTORS = {
         "genaug.detect.gcn:fit_gcn", "genaug.detect.gcn:build_gcn", "genaug.detect.model:predict_network",
         "the gcn on its graph after a degree-preserving shuffle: the control for the graph's information",
         ("graph",)),
-    "logistic": DetectorSpec(
-        "logistic", ("image", "binary", "vector", "sequence"), ("none", "class_weight"), False,
-        "genaug.detect.train:fit_logistic", "genaug.detect.model:build_logistic",
-        "genaug.detect.model:predict_logistic",
-        "L2 logistic regression on standardised summary features (features.py); a full-batch fit, so "
-        "oversampling would only repeat class_weight"),
 }
 
 
