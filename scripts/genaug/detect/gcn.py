@@ -65,10 +65,15 @@ class GCNDetector(nn.Module):
         self.head = nn.Linear(n_genes * readout, n_classes)
 
     def propagate(self, h):
-        """A_hat h for node features h (N, genes, channels)."""
-        rows, cols = self.edge_index
-        out = torch.zeros_like(h)
-        return out.index_add_(1, rows, h[:, cols] * self.edge_weight[None, :, None].to(h.dtype))
+        """A_hat h for node features h (N, genes, channels), as one sparse-dense product."""
+        n, g, c = h.shape
+        key = (self.edge_weight.data_ptr(), self.edge_weight._version, h.device, h.dtype)
+        if getattr(self, "_adj_key", None) != key:
+            self._adj = torch.sparse_coo_tensor(self.edge_index, self.edge_weight.to(h.dtype), (g, g),
+                                                check_invariants=False).coalesce()  # indices valid by construction
+            self._adj_key = key
+        out = torch.sparse.mm(self._adj, h.permute(1, 0, 2).reshape(g, n * c))
+        return out.reshape(g, n, c).permute(1, 0, 2)
 
     def forward(self, x):
         h = self.inp(x[:, :, None])
