@@ -43,7 +43,7 @@ def expr_config(matrix, sheet):
         "encode": {"expression": {"max_genes": 20, "graph_neighbours": 3}},
         "split": {"fractions": [0.6, 0.2, 0.2]},
         "generate": {"condition": {"expression": "class"}, "train_on": {"expression": "all"}},
-        "detect": {"strategies": ["none"], "replicates": 1, "bootstrap": 50,
+        "detect": {"strategies": ["none"], "replicates": 1, "bootstrap": 100,
                    "settings": {"epochs": 2, "hidden": 16, "width": 4}},
     }
 
