@@ -12,6 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..outputs import save_figure
+from .fidelity import check_fidelity
 from .haplotypes import _colours, _pca
 
 BARS = (("gamma", "gamma vs held-out"), ("two_sample_auc_forest", "RF two-sample AUC"),
@@ -36,11 +37,7 @@ def _bars(ax, fids, col, metric, title):
 
 def plot_fidelity(fidelity, path, title=None):
     """Write the figure of ``fidelity`` ({generator: evaluate() result}) to ``path`` (PNG)."""
-    if not fidelity:
-        raise ValueError("no generator's fidelity to plot")
-    for g, f in fidelity.items():
-        if "curves" not in f or "metrics" not in f:
-            raise ValueError(f"fidelity of {g} lacks curves or metrics: not an evaluate() result")
+    check_fidelity(fidelity)
     names = list(fidelity)
     col = _colours(names)
     ncols = max(len(BARS), len(names))
