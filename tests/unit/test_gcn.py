@@ -10,7 +10,7 @@ from genaug.detect.gcn import GCNDetector, normalised_adjacency
 from genaug.encode.expression import edge_index
 from genaug.metrics import roc_auc
 
-SETTINGS = {"epochs": 40, "patience": 40, "batch_size": 16, "lr": 3e-3, "width": 8, "gcn_layers": 1,
+SETTINGS = {"gcn_epochs": 40, "gcn_patience": 40, "batch_size": 16, "gcn_lr": 3e-3, "width": 8, "gcn_layers": 1,
             "gene_embedding": False}
 
 
@@ -54,7 +54,8 @@ def test_gcn_saves_its_graph_and_needs_one(tmp_path):
     g = edge_index(graph, genes)
     tr, va = np.r_[0:14, 20:34], np.r_[14:20, 34:40]
     r = train_detector("gcn", "class_weight", X[tr], y[tr], X[va], y[va], ["A", "B"], 1, "vector",
-                       settings={"epochs": 2}, seed=0, graph=g)
+                       settings={"gcn_epochs": 2}, seed=0, graph=g)
+    assert len(r.history) == 2  # the gcn's own epoch count
     path = tmp_path / "model.pt"
     r.detector.save(path)
     back = load_detector(path)

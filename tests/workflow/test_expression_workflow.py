@@ -44,7 +44,7 @@ def expr_config(matrix, sheet):
         "split": {"fractions": [0.6, 0.2, 0.2]},
         "generate": {"condition": {"expression": "class"}, "train_on": {"expression": "all"}},
         "detect": {"strategies": ["none"], "replicates": 1, "bootstrap": 100,
-                   "settings": {"epochs": 2, "hidden": 16, "width": 4}},
+                   "settings": {"epochs": 2, "gcn_epochs": 2, "hidden": 16, "width": 4}},
     }
 
 
