@@ -105,10 +105,11 @@ def fidelity(args):
 
 def detectors(args):
     from scipy import stats
+    from sklearn.metrics import f1_score
+
     from genaug.detect import train_detector
     from genaug.encode.expression import coexpression_graph, edge_index
     from genaug.metrics import average_precision
-    from sklearn.metrics import f1_score
     dets = ("mlp", "gcn", "gcn_random", "logistic")
     res = {d: [] for d in dets}
     for split_seed in args.splits:
@@ -145,7 +146,8 @@ def detectors(args):
         for a, b in (("gcn", "mlp"), ("gcn", "gcn_random"), ("gcn", "logistic")):
             diff = np.array([x[metric] - z[metric] for x, z in zip(res[a], res[b])])
             half = stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / np.sqrt(len(diff))
-            print(f"  {metric:10s} {a} - {b}: {diff.mean():+.3f} [{diff.mean() - half:+.3f}, {diff.mean() + half:+.3f}]")
+            m = diff.mean()
+            print(f"  {metric:10s} {a} - {b}: {m:+.3f} [{m - half:+.3f}, {m + half:+.3f}]")
 
 
 if __name__ == "__main__":

@@ -6,5 +6,6 @@ from genaug.plots.haplotypes import plot_fidelity
 
 with rule_script(snakemake) as log:
     fidelity = read_fidelity(snakemake.input.fidelity)
-    plot_fidelity(fidelity, snakemake.output.figure, title=f"{snakemake.wildcards.dataset}: synthetic vs real haplotypes")
+    plot_fidelity(fidelity, snakemake.output.figure,
+                  title=f"{snakemake.wildcards.dataset}: synthetic vs real haplotypes")
     log.info("wrote %s", snakemake.output.figure)

@@ -11,12 +11,13 @@ written chunk by chunk into an uncompressed zip member; a reader that wants
 a slice uses ``open_X`` (a read-only memory map of that member).
 """
 
-import os
 import zipfile
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib import format as npformat
+
+from .outputs import replacing
 
 LAYOUTS = ("image", "binary", "vector", "sequence")
 # the layout of each data kind's encoded items
@@ -58,14 +59,16 @@ def _write_members(zf, arrays):
 class EncodedWriter:
     """Write ``encoded.npz`` with ``X`` streamed in chunks of items.
 
-    Writes to ``path + '.partial'`` and renames on ``close`` so that a killed
-    job never leaves a file that looks complete. Use as a context manager; an
-    exception inside the block removes the partial file.
+    Writes through ``outputs.replacing``: a ``.partial`` file renamed on
+    ``close``, so that a killed job never leaves a file that looks complete.
+    Use as a context manager; an exception inside the block removes the
+    partial file.
     """
 
     def __init__(self, path, item_shape, n_items, dtype=np.uint8):
         self.path = str(path)
-        self.tmp = self.path + ".partial"
+        self._replacing = replacing(self.path)
+        self.tmp = self._replacing.__enter__()
         self.item_shape = tuple(int(s) for s in item_shape)
         self.n_items = int(n_items)
         self.dtype = np.dtype(dtype)
@@ -91,15 +94,14 @@ class EncodedWriter:
         self._member.close()
         _write_members(self._zip, contract_arrays(y, groups, classes, layout, channels))
         self._zip.close()
-        os.replace(self.tmp, self.path)
+        self._replacing.__exit__(None, None, None)  # renames
 
     def abort(self):
         try:
             self._member.close()
             self._zip.close()
         finally:
-            if os.path.exists(self.tmp):
-                os.remove(self.tmp)
+            self._replacing.__exit__(RuntimeError, RuntimeError("aborted"), None)  # removes
 
     def __enter__(self):
         return self
@@ -113,15 +115,9 @@ class EncodedWriter:
 def save_arrays(path, arrays):
     """Write named arrays as an uncompressed .npz, atomically, with fixed member
     timestamps (same arrays, same bytes)."""
-    path = str(path)
-    tmp = path + ".partial"
-    try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
-            _write_members(zf, arrays)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with replacing(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED,
+                                                  allowZip64=True) as zf:
+        _write_members(zf, arrays)
 
 
 def save_encoded(path, enc: Encoded):

@@ -4,8 +4,8 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
-
 from expression_sim import simulate, write_inputs
+
 from genaug.encode import expression as ex
 from genaug.errors import InputError
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
-
 from expression_sim import simulate
+
 from genaug import fidelity
 from genaug.fidelity import expression as fx
 

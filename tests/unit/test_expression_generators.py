@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from expression_sim import simulate
+
 from genaug import generators
 
 SIM = dict(n_per_class=(150, 150), n_modules=4, module_size=6, seed=0)

@@ -1,6 +1,6 @@
 import numpy as np
-
 from expression_sim import simulate
+
 from genaug.fidelity import expression as fx
 from genaug.plots.expression import plot_fidelity
 

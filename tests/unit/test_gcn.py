@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 import torch
-
 from expression_sim import simulate
+
 from genaug.detect import load_detector, train_detector
 from genaug.detect.gcn import GCNDetector, normalised_adjacency
 from genaug.encode.expression import edge_index

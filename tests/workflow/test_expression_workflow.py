@@ -7,13 +7,13 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from test_haplotypes_workflow import snakemake
-from test_workflow import write_config
-
 from expression_sim import simulate
+
 from genaug.encode.expression import coexpression_graph, load_log
 from genaug.split import load_split
 from genaug.tensors import load_encoded
+from test_haplotypes_workflow import snakemake
+from test_workflow import write_config
 
 DS = "expr"
 GENERATORS = ["gaussian", "classic"]
@@ -71,7 +71,8 @@ def test_standardisation_and_graph_come_from_the_train_split(run):
     graph = pd.read_csv(run / f"results/{DS}/graph.tsv", sep="\t")
     expect = coexpression_graph(enc.X[split.train], genes["gene"].tolist(), 3)
     assert graph[["gene_a", "gene_b"]].values.tolist() == expect[["gene_a", "gene_b"]].values.tolist()
-    assert "standardised with the means and sds of" in (run / f"results/logs/standardise_expression/{DS}.log").read_text()
+    log = (run / f"results/logs/standardise_expression/{DS}.log").read_text()
+    assert "standardised with the means and sds of" in log
 
 
 def test_fidelity_and_detectors(run):

@@ -10,7 +10,6 @@ from genaug import detect as genaug_detect
 from genaug import generators as genaug_generators
 from genaug.tensors import KIND_LAYOUTS
 
-
 DATASETS = config["datasets"]
 
 
@@ -26,6 +25,33 @@ def _check_datasets():
 _check_datasets()
 
 
+def _rename_generators():
+    """Old generator names (genaug.generators.RENAMED: `gan` is now `mlpgan`) in generator lists and
+    settings are read as the new ones, with a warning."""
+    old = genaug_generators.RENAMED
+    places = [("generate", config["generate"])] + [(f"datasets.{n}", ds) for n, ds in DATASETS.items()]
+    found = set()
+    for where, section in places:
+        for key in ("generators",):
+            if section.get(key):
+                found |= {f"{where}.{key}" for g in section[key] if g in old}
+                section[key] = [old.get(g, g) for g in section[key]]
+        for key in ("settings", "generator_settings"):
+            if section.get(key):
+                found |= {f"{where}.{key}" for g in section[key] if g in old}
+                section[key] = {old.get(g, g): v for g, v in section[key].items()}
+    if found:
+        names = ", ".join(f"'{a}' is now '{b}'" for a, b in old.items())
+        print(
+            f"genaug: config: {', '.join(sorted(found))}: renamed generator ({names}); "
+            "the old name still works, use the new one",
+            file=sys.stderr,
+        )
+
+
+_rename_generators()
+
+
 def dataset_generators(name):
     """datasets.<name>.generators, else generate.generators."""
     own = DATASETS[name].get("generators")
@@ -39,12 +65,15 @@ def _check_generators():
         layout = KIND_LAYOUTS[ds["kind"]]
         for g in dataset_generators(name):
             if g not in genaug_generators.GENERATORS:
-                raise ValueError(f"config: {key}: unknown generator '{g}' "
-                                 f"(known: {', '.join(genaug_generators.GENERATORS)})")
+                raise ValueError(
+                    f"config: {key}: unknown generator '{g}' " f"(known: {', '.join(genaug_generators.GENERATORS)})"
+                )
             if not genaug_generators.supports(g, layout):
                 fit = [x for x in genaug_generators.GENERATORS if genaug_generators.supports(x, layout)]
-                raise ValueError(f"config: {key}: generator '{g}' does not learn {layout} items "
-                                 f"(dataset {name}, kind {ds['kind']}); generators for {layout}: {', '.join(fit)}")
+                raise ValueError(
+                    f"config: {key}: generator '{g}' does not learn {layout} items "
+                    f"(dataset {name}, kind {ds['kind']}); generators for {layout}: {', '.join(fit)}"
+                )
 
 
 _check_generators()
@@ -63,9 +92,12 @@ def _detect_config():
         for ds in DATASETS.values():
             if ds.get("detectors") is not None and "logistic" not in ds["detectors"]:
                 ds["detectors"] = list(ds["detectors"]) + ["logistic"]
-        print("genaug: config: detect.strategies: 'logistic' is deprecated there: it is a detector, not an "
-              "augmentation; it now runs as the `logistic` detector of every dataset (detect.detectors). "
-              "Remove it from detect.strategies.", file=sys.stderr)
+        print(
+            "genaug: config: detect.strategies: 'logistic' is deprecated there: it is a detector, not an "
+            "augmentation; it now runs as the `logistic` detector of every dataset (detect.detectors). "
+            "Remove it from detect.strategies.",
+            file=sys.stderr,
+        )
     return strategies, detectors
 
 
@@ -92,8 +124,10 @@ def _check_detectors():
                 raise ValueError(f"config: {key}: unknown detector '{d}' (known: {', '.join(genaug_detect.DETECTORS)})")
             if not spec.supports(layout):
                 fit = [x for x, sp in genaug_detect.DETECTORS.items() if sp.supports(layout)]
-                raise ValueError(f"config: {key}: detector '{d}' does not take {layout} items "
-                                 f"(dataset {name}, kind {ds['kind']}); detectors for {layout}: {', '.join(fit)}")
+                raise ValueError(
+                    f"config: {key}: detector '{d}' does not take {layout} items "
+                    f"(dataset {name}, kind {ds['kind']}); detectors for {layout}: {', '.join(fit)}"
+                )
 
 
 _check_detectors()
@@ -116,8 +150,9 @@ def detector_replicates(detector):
 
 def dataset_runs(name):
     """(detector, strategy, replicate) of every detector run of the dataset."""
-    return [(d, s, r) for d in dataset_detectors(name) for s in detector_strategies(name, d)
-            for r in detector_replicates(d)]
+    return [
+        (d, s, r) for d in dataset_detectors(name) for s in detector_strategies(name, d) for r in detector_replicates(d)
+    ]
 
 
 GENERATORS = sorted({g for name in DATASETS for g in dataset_generators(name)})
@@ -140,18 +175,26 @@ def _check_score_samples():
         key = f"config: score.samples.{name}"
         ds = DATASETS.get(sm["dataset"])
         if ds is None or ds["kind"] != "sv":
-            raise ValueError(f"{key}.dataset: '{sm['dataset']}' is not a dataset of kind sv "
-                             f"(sv datasets: {', '.join(d for d in DATASETS if DATASETS[d]['kind'] == 'sv') or 'none'})")
+            raise ValueError(
+                f"{key}.dataset: '{sm['dataset']}' is not a dataset of kind sv "
+                f"(sv datasets: {', '.join(d for d in DATASETS if DATASETS[d]['kind'] == 'sv') or 'none'})"
+            )
         if sm["detector"] not in dataset_detectors(sm["dataset"]):
-            raise ValueError(f"{key}.detector: '{sm['detector']}' is not a detector of dataset {sm['dataset']} "
-                             f"({', '.join(dataset_detectors(sm['dataset']))})")
+            raise ValueError(
+                f"{key}.detector: '{sm['detector']}' is not a detector of dataset {sm['dataset']} "
+                f"({', '.join(dataset_detectors(sm['dataset']))})"
+            )
         if sm["strategy"] not in detector_strategies(sm["dataset"], sm["detector"]):
-            raise ValueError(f"{key}.strategy: '{sm['strategy']}' is not a strategy of detector {sm['detector']} of "
-                             f"dataset {sm['dataset']} ({', '.join(detector_strategies(sm['dataset'], sm['detector']))})")
+            raise ValueError(
+                f"{key}.strategy: '{sm['strategy']}' is not a strategy of detector {sm['detector']} of "
+                f"dataset {sm['dataset']} ({', '.join(detector_strategies(sm['dataset'], sm['detector']))})"
+            )
         if sm["replicate"] not in detector_replicates(sm["detector"]):
-            raise ValueError(f"{key}.replicate: {sm['replicate']} but detector {sm['detector']} runs replicates "
-                             f"{', '.join(map(str, detector_replicates(sm['detector'])))} (detect.replicates: "
-                             f"{config['detect']['replicates']})")
+            raise ValueError(
+                f"{key}.replicate: {sm['replicate']} but detector {sm['detector']} runs replicates "
+                f"{', '.join(map(str, detector_replicates(sm['detector'])))} (detect.replicates: "
+                f"{config['detect']['replicates']})"
+            )
         for k in ("bam", "reference", "candidates"):
             if not os.path.exists(sm[k]):
                 raise ValueError(f"{key}.{k}: file {sm[k]} not found")
@@ -243,8 +286,7 @@ def get_encode_haplotypes_input(wildcards):
 def get_encode_expression_input(wildcards):
     """Named inputs of encode_expression: matrix and sample sheet, and the optional gene list and graph."""
     ds = DATASETS[wildcards.dataset]
-    return {"matrix": ds["matrix"], "samples": ds["samples"],
-            **{k: ds[k] for k in ("genes", "graph") if ds.get(k)}}
+    return {"matrix": ds["matrix"], "samples": ds["samples"], **{k: ds[k] for k in ("genes", "graph") if ds.get(k)}}
 
 
 def get_expression_graph_input(wildcards):
@@ -295,8 +337,12 @@ def get_generator_train_on(wildcards):
 def get_detector_input(wildcards):
     """encoded.npz and split.npz, plus the generator's synthetic items for a generator strategy."""
     d = wildcards.dataset
-    if wildcards.detector not in dataset_detectors(d) or wildcards.strategy not in detector_strategies(d, wildcards.detector):
-        raise ValueError(f"detector {wildcards.detector} with strategy {wildcards.strategy} is not configured for dataset {d}")
+    if wildcards.detector not in dataset_detectors(d) or wildcards.strategy not in detector_strategies(
+        d, wildcards.detector
+    ):
+        raise ValueError(
+            f"detector {wildcards.detector} with strategy {wildcards.strategy} is not configured for dataset {d}"
+        )
     inputs = {"encoded": f"results/{d}/encoded.npz", "split": f"results/{d}/split.npz"}
     if wildcards.strategy in dataset_generators(d):
         inputs["synthetic"] = f"results/{d}/synthetic/{wildcards.strategy}.npz"
@@ -328,8 +374,10 @@ def get_detector_runs(filename):
     """Input function: ``filename`` of every detector, strategy and replicate of the dataset."""
 
     def runs(wildcards):
-        return [f"results/{wildcards.dataset}/detect/{d}/{s}/seed{r}/{filename}"
-                for d, s, r in dataset_runs(wildcards.dataset)]
+        return [
+            f"results/{wildcards.dataset}/detect/{d}/{s}/seed{r}/{filename}"
+            for d, s, r in dataset_runs(wildcards.dataset)
+        ]
 
     return runs
 
@@ -363,8 +411,11 @@ def get_fidelity_input(wildcards):
     """encoded.npz, split.npz, the generator's model (and the SNP table of haplotypes, the genes and
     their train scale of expression)."""
     d = wildcards.dataset
-    inputs = {"encoded": f"results/{d}/encoded.npz", "split": f"results/{d}/split.npz",
-              "model": f"results/{d}/generators/{wildcards.generator}/model.pt"}
+    inputs = {
+        "encoded": f"results/{d}/encoded.npz",
+        "split": f"results/{d}/split.npz",
+        "model": f"results/{d}/generators/{wildcards.generator}/model.pt",
+    }
     if DATASETS[d]["kind"] == "haplotypes":
         inputs["variants"] = f"results/{d}/variants.tsv"
     if DATASETS[d]["kind"] == "expression":

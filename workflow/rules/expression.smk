@@ -3,69 +3,67 @@
 
 
 rule encode_expression:
-    wildcard_constraints:
-        dataset=datasets_of_kind("expression"),
     input:
         unpack(get_encode_expression_input),
     output:
         log_values="results/{dataset}/expression/log.npz",
         samples="results/{dataset}/samples.tsv",
-    params:
-        orientation=lambda wc: DATASETS[wc.dataset]["orientation"],
-        values=lambda wc: DATASETS[wc.dataset]["values"],
     log:
         "results/logs/encode_expression/{dataset}.log",
     benchmark:
         "results/benchmarks/encode_expression/{dataset}.tsv"
-    resources:
-        mem_mb=4000,
+    wildcard_constraints:
+        dataset=datasets_of_kind("expression"),
     conda:
         "../../envs/torch.yaml"
+    resources:
+        mem_mb=4000,
+    params:
+        orientation=lambda wc: DATASETS[wc.dataset]["orientation"],
+        values=lambda wc: DATASETS[wc.dataset]["values"],
     script:
         "../../scripts/encode_expression.py"
 
 
 rule standardise_expression:
-    wildcard_constraints:
-        dataset=datasets_of_kind("expression"),
     input:
         log_values="results/{dataset}/expression/log.npz",
         split="results/{dataset}/split.npz",
     output:
         encoded="results/{dataset}/encoded.npz",
         genes="results/{dataset}/genes.tsv",
-    params:
-        settings=get_encode_settings,
     log:
         "results/logs/standardise_expression/{dataset}.log",
-    resources:
-        mem_mb=4000,
+    wildcard_constraints:
+        dataset=datasets_of_kind("expression"),
     conda:
         "../../envs/torch.yaml"
+    resources:
+        mem_mb=4000,
+    params:
+        settings=get_encode_settings,
     script:
         "../../scripts/standardise_expression.py"
 
 
 rule expression_graph:
-    wildcard_constraints:
-        dataset=datasets_of_kind("expression"),
     input:
         unpack(get_expression_graph_input),
     output:
         graph="results/{dataset}/graph.tsv",
-    params:
-        settings=get_encode_settings,
     log:
         "results/logs/expression_graph/{dataset}.log",
+    wildcard_constraints:
+        dataset=datasets_of_kind("expression"),
     conda:
         "../../envs/torch.yaml"
+    params:
+        settings=get_encode_settings,
     script:
         "../../scripts/expression_graph.py"
 
 
 rule plot_expression_fidelity:
-    wildcard_constraints:
-        dataset=datasets_of_kind("expression"),
     input:
         fidelity=get_generator_files("results/{dataset}/fidelity/{generator}.json"),
     output:
@@ -77,6 +75,8 @@ rule plot_expression_fidelity:
         ),
     log:
         "results/logs/plot_expression_fidelity/{dataset}.log",
+    wildcard_constraints:
+        dataset=datasets_of_kind("expression"),
     conda:
         "../../envs/report.yaml"
     script:

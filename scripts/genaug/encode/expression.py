@@ -106,8 +106,9 @@ def read_matrix(path, orientation):
     except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as e:
         raise InputError(path, f"cannot be read as a table ({str(e).splitlines()[0][:120]})") from None
     if raw.shape[0] < 2 or raw.shape[1] < 2:
+        sep = "a comma" if _sep(path) == "," else "a tab"
         raise InputError(path, f"needs a header row and an id column plus values; got {raw.shape[0]} rows x "
-                               f"{raw.shape[1]} columns (is the separator {'a comma' if _sep(path) == ',' else 'a tab'}?)")
+                               f"{raw.shape[1]} columns (is the separator {sep}?)")
     cols = [c.strip() for c in raw.iloc[0, 1:].tolist()]
     rows = [r.strip() for r in raw.iloc[1:, 0].tolist()]
     cells = raw.iloc[1:, 1:].to_numpy()
