@@ -3,14 +3,14 @@
     from genaug import fidelity
     result = fidelity.evaluate("sv", train, heldout, synthetic, channels=channels, seed=1)
 
-Each kind's module (``pileups``, ``haplotypes``, ``expression``) adds its own statistics to
+Each kind's module (``pileups``, ``haplotypes``, ``expression``, ``sequences``) adds its own statistics to
 the shared ones (``common``: two-sample classifier AUCs, AATS, privacy loss,
 identical share); every number comes with its real-vs-real reference.
 """
 
 from . import common
 
-KINDS = ("sv", "haplotypes", "expression")
+KINDS = ("sv", "haplotypes", "expression", "sequences")
 
 
 def evaluate(kind, train, heldout, synthetic, seed=0, threads=1, heldout_groups=None, channels=None,
@@ -28,6 +28,10 @@ def evaluate(kind, train, heldout, synthetic, seed=0, threads=1, heldout_groups=
         from . import expression
         return expression.evaluate(train, heldout, synthetic, train_labels, heldout_labels, synthetic_labels,
                                    seed=seed, threads=threads, heldout_groups=heldout_groups, scale=scale)
+    if kind == "sequences":
+        from . import sequences
+        return sequences.evaluate(train, heldout, synthetic, seed=seed, threads=threads,
+                                  heldout_groups=heldout_groups)
     raise ValueError(f"no fidelity audit for data kind {kind!r}; known: {', '.join(KINDS)}")
 
 
