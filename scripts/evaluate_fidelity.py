@@ -27,13 +27,22 @@ with rule_script(snakemake) as log:
     if (len(train_idx), len(heldout_idx)) != (n_train, n_heldout):
         log.info("auditing a random subset of whole groups: %d of %d training items, %d of %d held-out items "
                  "(fidelity.max_items %d)", len(train_idx), n_train, len(heldout_idx), n_heldout, p.max_items)
-    synthetic = generators.sample(snakemake.input.model, len(train_idx), seed=p.seed + 1, threads=snakemake.threads)
+    synthetic, syn_cond = generators.sample(snakemake.input.model, len(train_idx), seed=p.seed + 1,
+                                            threads=snakemake.threads, return_cond=True)
     log.info("%s: %d training items, %d held-out real items, %d synthetic items drawn for the audit",
              w.generator, len(train_idx), len(heldout_idx), len(synthetic))
     variants = pd.read_csv(snakemake.input.variants, sep="\t") if "variants" in snakemake.input.keys() else None
+    extra = {"heldout_labels": enc.y[heldout_idx]}
+    if p.kind == "expression":  # class names on every side (TSTR), the train scale of each gene (marginals)
+        names = np.asarray(enc.classes).astype(str)
+        genes = pd.read_csv(snakemake.input.genes, sep="\t")
+        extra = {"heldout_labels": names[enc.y[heldout_idx]], "train_labels": names[enc.y[train_idx]],
+                 "scale": (genes["mean"].to_numpy(), genes["sd"].to_numpy())}
+        if syn_cond[0] is not None and set(map(str, syn_cond)) <= set(names):
+            extra["synthetic_labels"] = np.asarray(syn_cond).astype(str)
     result = fidelity.evaluate(p.kind, np.asarray(enc.X[train_idx]), np.asarray(enc.X[heldout_idx]), synthetic,
                                seed=p.seed, threads=snakemake.threads, heldout_groups=enc.groups[heldout_idx],
-                               channels=enc.channels, variants=variants, heldout_labels=enc.y[heldout_idx])
+                               channels=enc.channels, variants=variants, **extra)
     write_json({"dataset": w.dataset, "generator": w.generator, "kind": p.kind, "train_on": p.train_on, **result},
                snakemake.output.fidelity)
     fmt = lambda v: "n/a" if v is None else f"{v:.4g}"

@@ -21,9 +21,15 @@ with rule_script(snakemake) as log:
     X_syn = ItemSet.from_file(snakemake.input.synthetic) if "synthetic" in snakemake.input.keys() else None
     X_val = ItemSet.from_file(snakemake.input.encoded, split.val)
     X_train = ItemSet.from_file(snakemake.input.encoded, split.train)
+    graph = None
+    if "graph" in snakemake.input.keys():  # gcn: the gene graph over the encoded genes
+        from genaug.encode.expression import edge_index, read_genes
+        genes = read_genes(snakemake.input.genes)["gene"].tolist()
+        graph = edge_index(pd.read_csv(snakemake.input.graph, sep="\t", dtype={"gene_a": str, "gene_b": str}), genes)
     result = train_detector(w.detector, w.strategy, X_train, enc.y[split.train], X_val,
                             enc.y[split.val], list(enc.classes), positive, enc.layout, channels=enc.channels,
-                            X_synthetic=X_syn, settings=p.settings, seed=p.seed, threads=snakemake.threads)
+                            X_synthetic=X_syn, settings=p.settings, seed=p.seed, threads=snakemake.threads,
+                            graph=graph)
     result.detector.save(out.model)
     write_tsv(pd.DataFrame(result.history, columns=["epoch", "train_loss", "val_loss", "val_auprc"]), out.history)
     # the model is fixed: only now are the test items read

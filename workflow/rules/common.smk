@@ -21,7 +21,8 @@ if not DATASETS:
 def _check_datasets():
     """Name the config key of a missing input file (kinds are checked by the schema)."""
     for name, ds in DATASETS.items():
-        for key in ("bam", "reference", "truth", "candidates", "regions", "exclude", "vcf", "samples", "fasta", "peaks"):
+        for key in ("bam", "reference", "truth", "candidates", "regions", "exclude", "vcf", "samples", "matrix",
+                    "genes", "graph", "fasta", "peaks"):
             path = ds.get(key)
             if path and not os.path.exists(path):
                 raise ValueError(f"config: datasets.{name}.{key}: file {path} not found")
@@ -229,6 +230,10 @@ def get_final_outputs():
         if DATASETS[name]["kind"] == "sv":
             out.append(f"results/{name}/qc/pileups.png")
             out += [f"results/{name}/detect/by_type_size.tsv", f"results/{name}/report/items.bed"]
+        if DATASETS[name]["kind"] == "expression":
+            out += [f"results/{name}/genes.tsv", f"results/{name}/graph.tsv"]
+            if dataset_generators(name):
+                out.append(f"results/{name}/report/expression_fidelity.png")
         if DATASETS[name]["kind"] == "haplotypes":
             out.append(f"results/{name}/variants.tsv")
             out += [f"results/{name}/synthetic/{g}.vcf.gz" for g in dataset_generators(name)]
@@ -295,6 +300,30 @@ def get_encode_haplotypes_input(wildcards):
     return {"vcf": ds["vcf"], "vcf_index": _vcf_index(ds["vcf"]), "samples": ds["samples"]}
 
 
+def get_encode_expression_input(wildcards):
+    """Named inputs of encode_expression: matrix and sample sheet, and the optional gene list and graph."""
+    ds = DATASETS[wildcards.dataset]
+    return {"matrix": ds["matrix"], "samples": ds["samples"], **{k: ds[k] for k in ("genes", "graph") if ds.get(k)}}
+
+
+def get_expression_graph_input(wildcards):
+    """The dataset's own edge list, else the train split it builds a co-expression graph from."""
+    d = wildcards.dataset
+    inputs = {"genes": f"results/{d}/genes.tsv"}
+    if DATASETS[d].get("graph"):
+        return {**inputs, "graph": DATASETS[d]["graph"]}
+    return {**inputs, "encoded": f"results/{d}/encoded.npz", "split": f"results/{d}/split.npz"}
+
+
+def get_split_input(wildcards):
+    """What split_dataset reads labels and groups from: encoded.npz, or for expression the
+    log-scale values (their standardisation is fitted on the split's train part)."""
+    d = wildcards.dataset
+    if DATASETS[d]["kind"] == "expression":
+        return {"encoded": f"results/{d}/expression/log.npz"}
+    return {"encoded": f"results/{d}/encoded.npz"}
+
+
 def get_encode_sequences_input(wildcards):
     """Named inputs of encode_sequences: the FASTA with its .fai and .gzi where they exist (a missing
     index is the encoder's one-line error), the peaks and the optional regions BED."""
@@ -359,6 +388,8 @@ def get_detector_input(wildcards):
     inputs = {"encoded": f"results/{d}/encoded.npz", "split": f"results/{d}/split.npz"}
     if wildcards.strategy in dataset_generators(d):
         inputs["synthetic"] = f"results/{d}/synthetic/{wildcards.strategy}.npz"
+    if "graph" in genaug_detect.DETECTORS[wildcards.detector].inputs:
+        inputs.update(graph=f"results/{d}/graph.tsv", genes=f"results/{d}/genes.tsv")
     return inputs
 
 
@@ -419,7 +450,8 @@ def get_kind(wildcards):
 
 
 def get_fidelity_input(wildcards):
-    """encoded.npz, split.npz, the generator's model (and the SNP table of haplotypes)."""
+    """encoded.npz, split.npz, the generator's model (and the SNP table of haplotypes, the genes and
+    their train scale of expression)."""
     d = wildcards.dataset
     inputs = {
         "encoded": f"results/{d}/encoded.npz",
@@ -428,6 +460,8 @@ def get_fidelity_input(wildcards):
     }
     if DATASETS[d]["kind"] == "haplotypes":
         inputs["variants"] = f"results/{d}/variants.tsv"
+    if DATASETS[d]["kind"] == "expression":
+        inputs["genes"] = f"results/{d}/genes.tsv"
     return inputs
 
 

@@ -54,13 +54,14 @@ class DetectResult:
 
 
 def train_detector(detector, strategy, X_train, y_train, X_val, y_val, classes, positive, layout, channels=None,
-                   X_synthetic=None, settings=None, seed=0, threads=1, device=None):
+                   X_synthetic=None, settings=None, seed=0, threads=1, device=None, graph=None):
     """Fit detector ``detector`` (a ``registry.DETECTORS`` name) of ``classes`` (``positive``: the rare
     class index) under ``strategy``.
 
     ``X_synthetic`` (items of class ``positive``) is added to the training
-    items when given (generator strategies). Returns a DetectResult whose
-    ``detector`` carries the validation-chosen threshold.
+    items when given (generator strategies). ``graph``: (edge index (2, E) into
+    the features, weights (E,)) for the graph detectors (``gcn``). Returns a
+    DetectResult whose ``detector`` carries the validation-chosen threshold.
     """
     t0 = time.time()
     spec = registry.get(detector)
@@ -82,8 +83,9 @@ def train_detector(detector, strategy, X_train, y_train, X_val, y_val, classes, 
     missing = [classes[k] for k in range(len(classes)) if not (y_train == k).any()]
     if missing:
         raise ValueError(f"the training items hold no item of class {', '.join(missing)}")
+    extra = {} if graph is None else {"graph": graph}  # the gene graph of the graph detectors (gcn)
     result = spec.call("fit", detector, strategy, X_train, y_train, X_val, y_val, classes, positive, layout,
-                       channels, s, seed, device)
+                       channels, s, seed, device, **extra)
     result.seconds = time.time() - t0
     return result
 
@@ -95,8 +97,9 @@ def class_weights(y, n_classes):
 
 
 def fit_network(name, strategy, X_train, y_train, X_val, y_val, classes, positive, layout, channels, s, seed,
-                device):
-    """The network detectors (``nets.detector_net(name)``): minibatch AdamW, early stopping on validation AUPRC."""
+                device, net=None):
+    """The network detectors (``nets.detector_net(name)``, or the untrained ``net`` given): minibatch AdamW,
+    early stopping on validation AUPRC."""
     n_classes = len(classes)
     dev = pick_device(device)
     g = seeded(seed)
@@ -109,7 +112,7 @@ def fit_network(name, strategy, X_train, y_train, X_val, y_val, classes, positiv
     fits = network_bytes(lay, len(X_train) + len(X_val), half) <= items_mod.CACHE_BYTES
     cache = items_mod.CACHE_BYTES if fits else 0
     Xt, Xv = network_lookup(X_train, lay, half, cache), network_lookup(X_val, lay, half, cache)
-    net = detector_net(name, lay.net_shape, n_classes, s).to(dev)
+    net = (detector_net(name, lay.net_shape, n_classes, s) if net is None else net).to(dev)
     opt = torch.optim.AdamW(net.parameters(), lr=s["lr"], weight_decay=s["weight_decay"])
     counts = np.bincount(y_train, minlength=n_classes)
     weight = None

@@ -3,7 +3,8 @@
 ``train`` writes, under ``out_dir``:
 
 - ``model.pt``: what ``sample`` needs (sampling networks, layout, settings,
-  classes); for ``classic`` the real items themselves;
+  classes); for ``classic`` the real items themselves; for ``gaussian`` each
+  condition's mean and shrunk covariance (``gaussian``);
 - ``history.tsv``: losses per step (every ``history_every`` steps);
 - ``checkpoint.pt``: every ``checkpoint_every`` steps, all networks,
   optimisers, the gradient scaler, every random state and the history so far.
@@ -30,7 +31,7 @@ from ..device import Precision, pick_device, rng_state, seeded, set_rng_state, s
 from ..items import as_items, network_lookup
 from ..layouts import layout_from_state, make_layout
 from ..outputs import replacing, write_text
-from . import classic
+from . import classic, gaussian
 from .family import schedule_keys
 from .gan import GAN
 from .gru import GRU
@@ -102,6 +103,12 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
         _write_history(paths["history"], ["step"], [])
         return TrainResult(str(paths["model"]), str(paths["history"]), None, 0, 0, True,
                            time.time() - t0, "cpu", s)
+    if generator == "gaussian":
+        model["fit"] = gaussian.fit(lay.to_float(X).numpy(), cond_idx, n_cond, s["shrinkage"])
+        _save(model, paths["model"])
+        _write_history(paths["history"], ["step"], [])
+        return TrainResult(str(paths["model"]), str(paths["history"]), None, 0, 0, True,
+                           time.time() - t0, "cpu", s)
 
     dev = pick_device(device)
     g = seeded(seed)
@@ -169,6 +176,9 @@ def sample_chunks(model_path, n, cond=None, seed=0, device=None, threads=None):
     values = m["cond_values"]
     idx = _want(values, m["cond_counts"], n, cond, g, model_path)
     conditions = np.array([values[i] for i in idx]) if values is not None else np.full(n, None)
+    if m["generator"] == "gaussian":
+        Z = gaussian.draw(m["fit"], idx, np.random.default_rng(seed))
+        return conditions, iter([lay.from_float(torch.from_numpy(Z).float())])
     if m["generator"] == "classic":
         return conditions, classic.draw_chunks(m["pool"].numpy(), m["pool_cond"].numpy(), lay, m["settings"], idx,
                                                np.random.default_rng(seed), contigs=m.get("contigs"))
