@@ -51,9 +51,13 @@ def contract_arrays(y, groups, classes, layout, channels=None):
 
 
 def _write_members(zf, arrays):
+    """Each array as ``name.npy``, in C order (X is read a row at a time from the file)."""
     for name, arr in arrays.items():
+        a = np.asarray(arr)
+        if a.ndim > 1 and not a.flags.c_contiguous:
+            a = np.ascontiguousarray(a)
         with zf.open(_member_info(f"{name}.npy"), "w", force_zip64=True) as f:
-            npformat.write_array(f, np.asarray(arr), allow_pickle=False)
+            npformat.write_array(f, a, allow_pickle=False)
 
 
 class EncodedWriter:

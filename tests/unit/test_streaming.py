@@ -143,3 +143,17 @@ def test_synthetic_sets_drawn_in_chunks_equal_the_whole_draw(encoded, tmp_path):
     assert not np.array_equal(whole, np.repeat(pool[:1], 9, 0))  # augmented, not copied
     np.testing.assert_array_equal(a.X, b.X)
     np.testing.assert_array_equal(a.groups, b.groups)
+
+
+def test_save_arrays_writes_fortran_arrays_in_c_order(tmp_path):
+    """A transposed matrix (e.g. genes x samples read as samples x genes) is stored in C order,
+    so that its rows can be read from the file one item at a time."""
+    from genaug.tensors import save_arrays, x_member
+
+    X = np.arange(12, dtype=np.float32).reshape(3, 4).T  # Fortran-ordered view
+    path = tmp_path / "log.npz"
+    save_arrays(path, {"X": X})
+    _, shape, _ = x_member(path)
+    assert tuple(shape) == (4, 3)
+    with np.load(path) as z:
+        assert np.array_equal(z["X"], X) and z["X"].flags.c_contiguous
