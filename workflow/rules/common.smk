@@ -351,12 +351,14 @@ def get_kind(wildcards):
 
 
 def get_fidelity_input(wildcards):
-    """encoded.npz, split.npz, the generator's model (and the SNP table of haplotypes)."""
+    """encoded.npz, split.npz, samples.tsv, the synthetic items the detectors train on (and the SNP table
+    of haplotypes)."""
     d = wildcards.dataset
     inputs = {
         "encoded": f"results/{d}/encoded.npz",
         "split": f"results/{d}/split.npz",
-        "model": f"results/{d}/generators/{wildcards.generator}/model.pt",
+        "samples": f"results/{d}/samples.tsv",
+        "synthetic": f"results/{d}/synthetic/{wildcards.generator}.npz",
     }
     if DATASETS[d]["kind"] == "haplotypes":
         inputs["variants"] = f"results/{d}/variants.tsv"

@@ -162,11 +162,21 @@ def leak_measures(T, H, S, distance, threads=1):
       item's nearest training item is (DCR_T(s) < min over H of DCR_T(h)). A draw exchangeable
       with the held-out items is linked with probability at most 1 / (len(H) + 1): that is the
       reference, and ``leak_flag`` is a one-sided binomial test of the linked count against it
-      at ``LEAK_ALPHA`` (p-value in ``leak_p``). ``source_index``: each S item's nearest T item.
+      (p-value ``linked_p``). Ties at distance 0 (identical real haplotypes over few SNPs) can
+      leave nothing linked, hence a second test:
+    - dcr_difference: median of DCR_T - DCR_H over S; reference: over H (its DCR_H leave-one-out).
+      A copy has a low difference whatever the distances' scale; ``difference_p`` is a one-sided
+      Mann-Whitney test of S's differences below H's.
+    - near_copy_share: share of S with DCR_T at most the 5th percentile of H's DCR_T (ties
+      included); reference: H's share; ``near_copy_p``: one-sided Fisher exact test of S's count
+      above H's.
+    - leak_flag: the smallest of the three p-values (``leak_p``) below ``LEAK_ALPHA`` / 3
+      (Bonferroni over the three tests).
+      ``source_index``: each S item's nearest T item.
     - aats_train_full / aats_heldout_full / privacy_loss_full: ``metrics.aats_full`` of (T, S),
       (H, S) and their difference (no reference here: compare with the copy-injection control).
     """
-    from scipy.stats import binomtest
+    from scipy.stats import binomtest, fisher_exact, mannwhitneyu
 
     d_st, src = metrics.nearest(S, T, distance, threads=threads)
     d_sh, _ = metrics.nearest(S, H, distance, threads=threads)
@@ -174,7 +184,14 @@ def leak_measures(T, H, S, distance, threads=1):
     d_hh, _ = metrics.nearest(H, H, distance, exclude_self=True, threads=threads)
     linked = d_st < d_ht.min()
     p0 = 1.0 / (len(H) + 1)
-    test = binomtest(int(linked.sum()), len(S), p0, alternative="greater")
+    linked_p = float(binomtest(int(linked.sum()), len(S), p0, alternative="greater").pvalue)
+    r_s, r_h = d_st - d_sh, d_ht - d_hh
+    difference_p = float(mannwhitneyu(r_s, r_h, alternative="less").pvalue)
+    cut = np.quantile(d_ht, 0.05, method="lower")
+    near_s, near_h = d_st <= cut, d_ht <= cut
+    table = [[int(near_s.sum()), int((~near_s).sum())], [int(near_h.sum()), int((~near_h).sum())]]
+    near_copy_p = float(fisher_exact(table, alternative="greater").pvalue)
+    leak_p = min(linked_p, difference_p, near_copy_p)
     a_t = metrics.aats_full(T, S, distance, threads=threads)
     a_h = metrics.aats_full(H, S, distance, threads=threads)
     return {
@@ -182,8 +199,13 @@ def leak_measures(T, H, S, distance, threads=1):
         "dcr_heldout": {"synthetic": float(np.median(d_sh)), "reference": float(np.median(d_hh))},
         "closer_to_train_share": {"synthetic": float(np.mean(d_st < d_sh)), "reference": float(np.mean(d_ht < d_hh))},
         "source_linked_share": {"synthetic": float(linked.mean()), "reference": p0},
-        "leak_p": float(test.pvalue),
-        "leak_flag": bool(test.pvalue < LEAK_ALPHA),
+        "dcr_difference": {"synthetic": float(np.median(r_s)), "reference": float(np.median(r_h))},
+        "near_copy_share": {"synthetic": float(near_s.mean()), "reference": float(near_h.mean())},
+        "linked_p": linked_p,
+        "near_copy_p": near_copy_p,
+        "difference_p": difference_p,
+        "leak_p": leak_p,
+        "leak_flag": bool(leak_p < LEAK_ALPHA / 3),
         "aats_train_full": a_t,
         "aats_heldout_full": a_h,
         "privacy_loss_full": float(a_h["aats"] - a_t["aats"]),
