@@ -17,7 +17,8 @@ with rule_script(snakemake) as log:
             runs.append((json.load(f), pd.read_csv(p_path, sep="\t")))
     write_tsv(run_table(runs), out.runs)
     samples = pd.read_csv(snakemake.input.samples, sep="\t", dtype=str, keep_default_na=False)
-    source = samples["source"].to_numpy() if "source" in samples.columns else None
+    # hard negatives: SV candidates of a caller that are no truth SV (the sv kind's samples.tsv source)
+    source = samples["source"].to_numpy() if p.kind == "sv" and "source" in samples.columns else None
     summary = summary_table(runs, order=[tuple(x) for x in p.order], source=source)
     write_tsv(summary, out.summary)
     with np.load(snakemake.input.encoded, allow_pickle=False) as z:

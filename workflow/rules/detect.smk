@@ -42,6 +42,7 @@ rule summarize_detection:
     conda:
         "../../envs/report.yaml"
     params:
+        kind=get_kind,
         order=get_run_order,
         n_boot=config["detect"]["bootstrap"],
         level=config["detect"]["level"],
