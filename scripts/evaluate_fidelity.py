@@ -17,15 +17,15 @@ with rule_script(snakemake) as log:
     enc = load_encoded(snakemake.input.encoded, mmap=True)
     split = load_split(snakemake.input.split)
     a = audit_sets(enc.y, split, snakemake.input.synthetic, snakemake.input.samples, p.condition)
-    log.info("%s (sha256 %s): %d synthetic items of %s%s against %d train and %d held-out real items",
-             snakemake.input.synthetic, a.sha256[:12], len(a.synthetic), enc.classes[a.label],
-             f" / {a.condition}" if a.condition else "", len(a.train), len(a.heldout))
+    log.info("%s (sha256 %s): %d synthetic items of %s (conditions %s) against %d train and %d held-out real items",
+             snakemake.input.synthetic, a.sha256[:12], len(a.synthetic), enc.classes[a.label], a.conditions,
+             len(a.train), len(a.heldout))
     variants = pd.read_csv(snakemake.input.variants, sep="\t") if "variants" in snakemake.input.keys() else None
     result = fidelity.evaluate(p.kind, np.asarray(enc.X[a.train]), np.asarray(enc.X[a.heldout]), a.synthetic,
                                seed=p.seed, threads=snakemake.threads, heldout_groups=enc.groups[a.heldout],
                                channels=enc.channels, variants=variants, heldout_labels=enc.y[a.heldout])
     audited = {"synthetic": snakemake.input.synthetic, "synthetic_sha256": a.sha256,
-               "class": str(enc.classes[a.label]), "condition": a.condition,
+               "class": str(enc.classes[a.label]), "conditions": a.conditions,
                "heldout_splits": ["val", "test"]}
     write_json({"dataset": w.dataset, "generator": w.generator, "kind": p.kind, "train_on": p.train_on,
                 "audited": audited, **result}, snakemake.output.fidelity)
