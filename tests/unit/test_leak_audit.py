@@ -116,3 +116,32 @@ def test_nearest_is_the_brute_force_closest_record_of_the_whole_set():
     X = np.array([[0, 1], [0, 1], [1, 1]], np.uint8)  # a tie at distance 0 is kept, not the row itself
     d, i = metrics.nearest(X, X, "hamming", exclude_self=True)
     assert d.tolist() == [0, 0, 1] and i[0] == 1 and i[1] == 0
+
+
+def test_audit_sets_are_the_synthetic_file_and_its_class_and_conditions(tmp_path):
+    import hashlib
+
+    import pandas as pd
+
+    from genaug.augment import save_synthetic
+    from genaug.errors import InputError
+    from genaug.fidelity.inputs import audit_sets
+    from genaug.split import Split
+
+    y = np.array([0, 1, 1, 1, 0, 1, 1, 0, 1, 1])
+    cond = np.array(["a", "DEL", "DUP", "INV", "a", "DEL", "DUP", "a", "INV", "DEL"])
+    pd.DataFrame({"id": np.arange(10), "svtype": cond}).to_csv(tmp_path / "samples.tsv", sep="\t", index=False)
+    split = Split(train=np.array([0, 1, 2, 3, 4]), val=np.array([5, 6]), test=np.array([7, 8, 9]),
+                  unused=np.array([], np.int64))
+    X = np.arange(3 * 4, dtype=np.uint8).reshape(3, 4)
+    path = tmp_path / "syn.npz"
+    save_synthetic(path, X, 1, np.array(["no", "yes"]), "binary", "g", condition=["DEL", "DUP", "DEL"])
+    a = audit_sets(y, split, path, tmp_path / "samples.tsv", "svtype")
+    assert a.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    np.testing.assert_array_equal(a.synthetic, X)
+    assert a.conditions == {"DEL": 2, "DUP": 1} and a.label == 1
+    assert a.train.tolist() == [1, 2] and a.heldout.tolist() == [5, 6, 9]  # INV items left out
+    both = tmp_path / "both.npz"
+    np.savez(both, X=X, y=np.array([0, 1, 1]), condition=np.array(["", "", ""]))
+    with pytest.raises(InputError, match="both.npz"):
+        audit_sets(y, split, both)
