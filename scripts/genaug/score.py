@@ -16,7 +16,7 @@ Every record of the candidate VCF is written back, in input order, with:
 
 Items are stacked exactly as the encoder stacks positives (same breakpoint
 windows, same ``StackSettings``, same ``stack_to_writer``), and scored chunk
-by chunk as they are stacked, so memory stays bounded on a whole-genome VCF.
+by chunk as they are stacked (the pileups are never all in memory at once).
 Every input is checked before any read is stacked; outputs are written through
 ``outputs.replacing`` (``.partial`` names, renamed at the end).
 """

@@ -25,6 +25,33 @@ def _check_datasets():
 _check_datasets()
 
 
+def _rename_generators():
+    """Old generator names (genaug.generators.RENAMED: `gan` is now `mlpgan`) in generator lists and
+    settings are read as the new ones, with a warning."""
+    old = genaug_generators.RENAMED
+    places = [("generate", config["generate"])] + [(f"datasets.{n}", ds) for n, ds in DATASETS.items()]
+    found = set()
+    for where, section in places:
+        for key in ("generators",):
+            if section.get(key):
+                found |= {f"{where}.{key}" for g in section[key] if g in old}
+                section[key] = [old.get(g, g) for g in section[key]]
+        for key in ("settings", "generator_settings"):
+            if section.get(key):
+                found |= {f"{where}.{key}" for g in section[key] if g in old}
+                section[key] = {old.get(g, g): v for g, v in section[key].items()}
+    if found:
+        names = ", ".join(f"'{a}' is now '{b}'" for a, b in old.items())
+        print(
+            f"genaug: config: {', '.join(sorted(found))}: renamed generator ({names}); "
+            "the old name still works, use the new one",
+            file=sys.stderr,
+        )
+
+
+_rename_generators()
+
+
 def dataset_generators(name):
     """datasets.<name>.generators, else generate.generators."""
     own = DATASETS[name].get("generators")

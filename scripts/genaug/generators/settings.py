@@ -40,7 +40,7 @@ Keys (every GAN generator takes the same keys; only defaults differ):
   an item of the same class, 0 = off, vectors), ``crossovers`` (recombination
   breakpoints, binary: each segment is copied from an item of the same class;
   ``bench/README.md`` says how 8 was chosen).
-- gan (haplotypes, after Yelmen et al. 2021; see ``mlpgan``): ``g_hidden``,
+- mlpgan (haplotypes, after Yelmen et al. 2021; see ``mlpgan``; ``gan`` is its old name): ``g_hidden``,
   ``d_hidden`` (hidden layer sizes as fractions of the SNP count), ``leak``
   (LeakyReLU slope), ``l2`` (weight regularisation), ``real_noise`` (uniform
   noise moving 0/1 values inward), ``straight_through`` (the discriminator
@@ -80,10 +80,10 @@ DEFAULTS = {
     "classic": {"shuffle": True, "subsample": 0.7, "shift": 3, "quality_jitter": 2,
                 "reverse_complement": 0.5, "noise": 0.1, "mixup": 0.4, "crossovers": 8},
     # haplotypes (binary layout only); sizes for ~2,000 SNPs x ~700 haplotypes on 2 CPU cores
-    # gan: Yelmen et al.'s layout, L2, LeakyReLU and latent; for CPU cores, hidden layers of half the
+    # mlpgan: Yelmen et al.'s layout, L2, LeakyReLU and latent; for CPU cores, hidden layers of half the
     # SNP count (theirs: g_hidden [1/1.2, 1/1.1], d_hidden [1/2, 1/3]) and the DCGAN optimiser
     # (theirs: lr_g 1e-4, lr_d 8e-4, betas [0.9, 0.999], which collapsed on the demo)
-    "gan": {**RUN, "steps": 4000, "latent": 600, "g_hidden": [0.5, 0.5], "d_hidden": [0.25, 0.125],
+    "mlpgan": {**RUN, "steps": 4000, "latent": 600, "g_hidden": [0.5, 0.5], "d_hidden": [0.25, 0.125],
             "leak": 0.01, "l2": 1e-4, "lr_g": 2e-4, "lr_d": 2e-4, "betas": [0.5, 0.999],
             "label_smoothing": 0.0, "real_noise": 0.1,
             "minibatch_std": True, "straight_through": True,
@@ -97,12 +97,19 @@ DEFAULTS = {
 }
 GENERATORS = tuple(DEFAULTS)
 # generators made for one layout only; every other generator takes every layout
-ONLY_LAYOUTS = {"gan": ("binary",), "rbm": ("binary",), "gru": ("binary",)}
+ONLY_LAYOUTS = {"mlpgan": ("binary",), "rbm": ("binary",), "gru": ("binary",)}
+# old generator names, still read (configs, model files): old -> new
+RENAMED = {"gan": "mlpgan"}
+
+
+def canonical(generator):
+    """The generator's current name (an old name is mapped to its new one)."""
+    return RENAMED.get(generator, generator)
 
 
 def supports(generator, layout):
     """Whether ``generator`` can learn items of ``layout``."""
-    return layout in ONLY_LAYOUTS.get(generator, (layout,))
+    return layout in ONLY_LAYOUTS.get(canonical(generator), (layout,))
 # keys that change how long a run lasts or what it logs, not what it learns:
 # a checkpoint made under other values of these is still resumed
 NOT_LEARNING = ("steps", "checkpoint_every", "history_every", "log_every")
@@ -110,6 +117,7 @@ NOT_LEARNING = ("steps", "checkpoint_every", "history_every", "log_every")
 
 def resolve(generator, settings=None):
     """Defaults of ``generator`` updated with ``settings``; unknown keys are an error."""
+    generator = canonical(generator)
     if generator not in DEFAULTS:
         raise ValueError(f"unknown generator {generator!r}; use one of {', '.join(GENERATORS)}")
     out = copy.deepcopy(DEFAULTS[generator])

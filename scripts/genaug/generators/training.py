@@ -35,11 +35,11 @@ from .gan import GAN
 from .gru import GRU
 from .mlpgan import MLPGAN
 from .rbm import RBM
-from .settings import NOT_LEARNING, ONLY_LAYOUTS, resolve, supports
+from .settings import NOT_LEARNING, ONLY_LAYOUTS, canonical, resolve, supports
 from .vae import CVAE
 
 log = logging.getLogger(__name__)
-FAMILIES = {"genegan": GAN, "dcgan": GAN, "wgan_gp": GAN, "cvae": CVAE, "gan": MLPGAN, "rbm": RBM, "gru": GRU}
+FAMILIES = {"genegan": GAN, "dcgan": GAN, "wgan_gp": GAN, "cvae": CVAE, "mlpgan": MLPGAN, "rbm": RBM, "gru": GRU}
 FORMAT = 1
 SAMPLE_CHUNK = 128
 CACHE_BYTES = 2 ** 30
@@ -68,6 +68,7 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
     (for tests of resuming).
     """
     t0 = time.time()
+    generator = canonical(generator)
     s = resolve(generator, settings)
     if not supports(generator, layout):
         raise ValueError(f"generator {generator} learns {' or '.join(ONLY_LAYOUTS[generator])} items, "
@@ -156,7 +157,7 @@ def sample(model_path, n, cond=None, seed=0, device=None, threads=None, return_c
                          np.random.default_rng(seed))
     else:
         dev = pick_device(device)
-        family = FAMILIES[m["generator"]](lay, m["settings"], n_cond, Precision(dev), train=False)
+        family = FAMILIES[canonical(m["generator"])](lay, m["settings"], n_cond, Precision(dev), train=False)
         for name, state in m["nets"].items():
             family.nets[name].load_state_dict(state)
             family.nets[name].eval()
