@@ -11,7 +11,7 @@ import math
 
 import pandas as pd
 
-from .detect.summary import METRICS, PRIMARY
+from .detect.summary import METRICS, PREVALENCE_METRICS, PRIMARY
 
 
 def summary_rows(dataset, summary, comparisons, fidelity):
@@ -75,7 +75,7 @@ def _f(v, digits=3):
     return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}"
 
 
-def dataset_markdown(dataset, summary, comparisons, fidelity, test_counts=None):
+def dataset_markdown(dataset, summary, comparisons, fidelity, test_counts=None, runs=None):
     lines = [f"## {dataset}", ""]
     if test_counts:
         lines += [f"Test split: {test_counts[0]} real items, {test_counts[1]} of the rare class; never used "
@@ -104,6 +104,9 @@ def dataset_markdown(dataset, summary, comparisons, fidelity, test_counts=None):
                 cells.append("reference")
         lines.append(f"| {r.detector} | {r.strategy} | " + " | ".join(cells) + " |")
     lines += ["", verdict_sentence(comparisons), ""]
+    full = prevalence_markdown(runs)
+    if full:
+        lines += [full]
     if fidelity:
         metrics = list(next(iter(fidelity.values()))["metrics"])
         lines += ["### Fidelity and privacy (synthetic / real-vs-real reference)", "",
@@ -122,6 +125,29 @@ def dataset_markdown(dataset, summary, comparisons, fidelity, test_counts=None):
                   "synthetic set's seat.", ""]
         lines += leak_markdown(fidelity)
     return "\n".join(lines)
+
+
+def prevalence_markdown(runs):
+    """The detection table at the full prevalence (runs.tsv's ``full_*`` columns, mean ± sd over seeds):
+    for a dataset whose negatives were subsampled and weighted back (``sequences``)."""
+    cols = [f"full_{k}" for k in PREVALENCE_METRICS]
+    if runs is None or not len(runs) or runs[cols].isna().all().all():
+        return ""
+    lines = ["### Detection at the full prevalence (real test split, mean ± sd over seeds)", "",
+             "Each kept unbound window weighted by the unbound windows it stands for, so these hold for every "
+             "window of the test regions; the table above is at the kept windows' prevalence. AUPRC's floor is "
+             "the prevalence; P@R: the best precision at a recall of at least 0.5 / 0.8; F1 at the threshold "
+             "chosen on validation.", "",
+             "| detector | strategy | AUROC | AUPRC | prevalence | P@R 0.5 | P@R 0.8 | F1 |",
+             "|---|---|---|---|---|---|---|---|"]
+    for (d, s), t in runs.groupby(["detector", "strategy"], sort=False):
+        cells = [f"{_f(t[c].mean())} ± {_f(t[c].std(ddof=1) if len(t) > 1 else 0.0)}"
+                 for c in ("full_auroc", "full_auprc")]
+        cells.append(_f(t["full_prevalence"].mean(), 4))
+        cells += [f"{_f(t[c].mean())} ± {_f(t[c].std(ddof=1) if len(t) > 1 else 0.0)}"
+                  for c in ("full_precision_at_recall_0.5", "full_precision_at_recall_0.8", "full_f1")]
+        lines.append(f"| {d} | {s} | " + " | ".join(cells) + " |")
+    return "\n".join(lines + [""])
 
 
 def verdict_sentence(comparisons):

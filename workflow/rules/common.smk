@@ -16,7 +16,7 @@ DATASETS = config["datasets"]
 def _check_datasets():
     """Name the config key of a missing input file (kinds are checked by the schema)."""
     for name, ds in DATASETS.items():
-        for key in ("bam", "reference", "truth", "candidates", "vcf", "samples"):
+        for key in ("bam", "reference", "truth", "candidates", "vcf", "samples", "fasta", "peaks", "regions"):
             path = ds.get(key)
             if path and not os.path.exists(path):
                 raise ValueError(f"config: datasets.{name}.{key}: file {path} not found")
@@ -279,6 +279,31 @@ def get_encode_haplotypes_input(wildcards):
     return {"vcf": ds["vcf"], "vcf_index": _vcf_index(ds["vcf"]), "samples": ds["samples"]}
 
 
+def get_encode_sequences_input(wildcards):
+    """Named inputs of encode_sequences: the FASTA with its .fai and .gzi where they exist (a missing
+    index is the encoder's one-line error), the peaks and the optional regions BED."""
+    ds = DATASETS[wildcards.dataset]
+    fasta = ds["fasta"]
+    inputs = {"fasta": fasta, "peaks": ds["peaks"]}
+    for key, suffix in (("fasta_index", ".fai"), ("fasta_gzi", ".gzi")):
+        if os.path.exists(fasta + suffix):
+            inputs[key] = fasta + suffix
+    if ds.get("regions"):
+        inputs["regions"] = ds["regions"]
+    return inputs
+
+
+def get_encode_regions(wildcards):
+    """datasets.<name>.regions: a BED of the intervals to tile, or None for whole contigs."""
+    return DATASETS[wildcards.dataset].get("regions")
+
+
+def get_max_train_positives(wildcards):
+    """datasets.<name>.max_train_positives when set, else split.max_train_positives."""
+    own = DATASETS[wildcards.dataset].get("max_train_positives")
+    return config["split"]["max_train_positives"] if own is None else own
+
+
 def get_encode_region(wildcards):
     """datasets.<name>.region: the part of the VCF to encode, or None for all of it."""
     return DATASETS[wildcards.dataset].get("region")
@@ -413,4 +438,6 @@ def get_summary_input(wildcards):
         inputs[f"{name}_comparisons"] = f"results/{name}/detect/comparisons.tsv"
         inputs[f"{name}_metrics"] = f"results/{name}/detect/{dataset_detectors(name)[0]}/none/seed1/metrics.json"
         inputs[f"{name}_fidelity"] = [f"results/{name}/fidelity/{g}.json" for g in dataset_generators(name)]
+        if DATASETS[name]["kind"] == "sequences":  # the full-prevalence table
+            inputs[f"{name}_runs"] = f"results/{name}/detect/runs.tsv"
     return inputs

@@ -6,7 +6,9 @@ Each synthetic item starts from a real item of the wanted class:
   coverage), shift each window by the same few columns (the cells uncovered at
   the window's edge continue the reads that touch that edge, as matches), and
   jitter base qualities by a few Phred (zero stays zero); empty rows stay below;
-- sequences: reverse complement (bases in A, C, G, T order);
+- sequences: reverse complement (bases in A, C, G, T order) with probability
+  ``reverse_complement``, and a shift by up to ``sequence_shift`` bases either
+  way (the bases shifted in are drawn at the item's own base shares);
 - vectors: mixup with another item of the class, then Gaussian noise;
 - binary: a mosaic cut at ``crossovers`` random points, each segment copied
   from an item of the class (recombination; ``mosaic``);
@@ -30,7 +32,7 @@ def draw(pool, pool_cond, layout, settings, want, rng):
         flip = rng.random(len(src)) < s["reverse_complement"]
         out = pool[src].copy()
         out[flip] = out[flip][:, ::-1, ::-1]
-        return out
+        return shift_sequences(out, s["sequence_shift"], rng)
     if layout.name == "vector":
         x = pool[src].astype(np.float64)
         if s["mixup"] > 0:
@@ -43,6 +45,24 @@ def draw(pool, pool_cond, layout, settings, want, rng):
     if layout.pileup is None:
         return pool[src].copy()
     return np.stack([augment_pileup(pool[i], layout.pileup, s, rng) for i in src])
+
+
+def shift_sequences(X, most, rng):
+    """Move each one-hot item (4, L) by d in [-most, most] positions (d > 0: to the right); the d
+    positions uncovered at the edge get bases drawn at the item's own base shares."""
+    if not most:
+        return X
+    out = X.copy()
+    L = X.shape[-1]
+    for i, d in enumerate(rng.integers(-most, most + 1, len(X))):
+        if d == 0:
+            continue
+        shares = X[i].sum(1).astype(np.float64) + 1.0
+        new = rng.choice(4, size=abs(d), p=shares / shares.sum())
+        fill = np.zeros((4, abs(d)), X.dtype)
+        fill[new, np.arange(abs(d))] = 1
+        out[i] = np.concatenate([fill, X[i, :, :L - d]], 1) if d > 0 else np.concatenate([X[i, :, -d:], fill], 1)
+    return out
 
 
 def mosaic(pool, by_class, want, src, mate, crossovers, rng):

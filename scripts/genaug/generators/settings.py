@@ -35,7 +35,8 @@ Keys (every GAN generator takes the same keys; only defaults differ):
 - classic: ``shuffle`` (permute read rows), ``subsample`` (keep a fraction of
   the reads drawn from [subsample, 1]), ``shift`` (largest shift in columns,
   each window), ``quality_jitter`` (largest change of a base quality, Phred),
-  ``reverse_complement`` (probability, sequences), ``noise`` (Gaussian noise,
+  ``reverse_complement`` (probability, sequences), ``sequence_shift`` (largest
+  shift in bases, sequences), ``noise`` (Gaussian noise,
   fraction of each feature's sd, vectors), ``mixup`` (Beta(a, a) mixing with
   an item of the same class, 0 = off, vectors), ``crossovers`` (recombination
   breakpoints, binary: each segment is copied from an item of the same class;
@@ -78,7 +79,7 @@ DEFAULTS = {
                 "lr_d": 3e-4, "betas": [0.5, 0.9], "gradient_penalty": 10.0},
     "cvae": {**RUN, **NET, "steps": 800, "latent": 32, "arch": "transpose", "lr": 1e-3, "beta": 1.0},
     "classic": {"shuffle": True, "subsample": 0.7, "shift": 3, "quality_jitter": 2,
-                "reverse_complement": 0.5, "noise": 0.1, "mixup": 0.4, "crossovers": 8},
+                "reverse_complement": 0.5, "sequence_shift": 5, "noise": 0.1, "mixup": 0.4, "crossovers": 8},
     # haplotypes (binary layout only); sizes for ~2,000 SNPs x ~700 haplotypes on 2 CPU cores
     # mlpgan: Yelmen et al.'s layout, L2, LeakyReLU and latent; for CPU cores, hidden layers of half the
     # SNP count (theirs: g_hidden [1/1.2, 1/1.1], d_hidden [1/2, 1/3]) and the DCGAN optimiser
