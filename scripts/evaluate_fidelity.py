@@ -33,7 +33,8 @@ with rule_script(snakemake) as log:
     for name, m in result["metrics"].items():
         log.info("%-30s synthetic %-9s real-vs-real %-9s (%s)", name, fmt(m["synthetic"]), fmt(m["reference"]),
                  m["better"])
-    for key, m in [("synthetic", result["leak"]["synthetic"]), *result["leak"]["copy_controls"].items()]:
+    leak = result.get("leak") or {"synthetic": None, "copy_controls": {}}  # kinds without the leak audit yet
+    for key, m in [("synthetic", leak["synthetic"]), *leak["copy_controls"].items()] if leak["synthetic"] else []:
         log.info("leak %-10s linked %.3f (null %.3f, p %.2g%s), closer to train %.3f, privacy loss (full) %.3f",
                  key, m["source_linked_share"]["synthetic"], m["source_linked_share"]["reference"], m["leak_p"],
                  ", FLAGGED" if m["leak_flag"] else "", m["closer_to_train_share"]["synthetic"],
