@@ -14,7 +14,7 @@ import pandas as pd
 from .detect.summary import METRICS, PREVALENCE_METRICS, PRIMARY
 
 
-def summary_rows(dataset, summary, comparisons, fidelity):
+def summary_rows(dataset, summary, comparisons, fidelity, releases=None):
     """Long rows: dataset, section, detector (detection rows), name (strategy or generator), metric, value,
     spread (sd), reference, lo, hi, verdict."""
     rows = []
@@ -38,6 +38,11 @@ def summary_rows(dataset, summary, comparisons, fidelity):
                 rows.append({"dataset": dataset, "section": f"leak:{audited}", "name": generator, "metric": metric,
                              "value": m[metric]["synthetic"], "reference": m[metric]["reference"],
                              "verdict": "leak flagged" if m["leak_flag"] else "not flagged"})
+    for generator, r in (releases or {}).items():
+        for key, c in r["gate"]["checks"].items():
+            rows.append({"dataset": dataset, "section": "release_gate", "name": generator, "metric": key,
+                         "value": c["value"], "reference": c["limit"],
+                         "verdict": "passed" if c["passed"] else "refused"})
     return pd.DataFrame(rows)
 
 
@@ -75,7 +80,22 @@ def _f(v, digits=3):
     return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}"
 
 
-def dataset_markdown(dataset, summary, comparisons, fidelity, test_counts=None, runs=None):
+def release_markdown(releases):
+    """The privacy gate's verdict on each generator's release cohort."""
+    lines = ["### Release (synthetic cohort, audited as written; privacy gate)", "",
+             "| generator | people | verdict | privacy loss − reference | exact copies | segment excess share |",
+             "|---|---|---|---|---|---|"]
+    for g, r in releases.items():
+        c = r["gate"]["checks"]
+        cell = lambda k: _f(c[k]["value"]) + ("" if c[k]["passed"] else f" > {c[k]['limit']:g}") if k in c else "n/a"
+        verdict = "released" if r["gate"]["passed"] else "refused"
+        lines.append(f"| {g} | {sum(r['people'].values())} | {verdict} | {cell('max_privacy_loss')} | "
+                     f"{cell('max_identical_share')} | {cell('max_segment_excess_share')} |")
+    return lines + ["", "A refused cohort is not released: results/<dataset>/release/<generator>.vcf.gz is made "
+                        "only for the generators the gate passed.", ""]
+
+
+def dataset_markdown(dataset, summary, comparisons, fidelity, test_counts=None, runs=None, releases=None):
     lines = [f"## {dataset}", ""]
     if test_counts:
         lines += [f"Test split: {test_counts[0]} real items, {test_counts[1]} of the rare class; never used "
@@ -124,6 +144,8 @@ def dataset_markdown(dataset, summary, comparisons, fidelity, test_counts=None, 
                   "(AATS, privacy loss, identical share): the reference puts held-out real items in the "
                   "synthetic set's seat.", ""]
         lines += leak_markdown(fidelity)
+    if releases:
+        lines += release_markdown(releases)
     return "\n".join(lines)
 
 

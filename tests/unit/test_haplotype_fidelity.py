@@ -115,7 +115,8 @@ def test_fidelity_is_against_held_out_so_copying_training_items_scores_only_the_
     out = fh.evaluate(population(120, 1), H, H.copy(), VARIANTS, seed=0, auc_folds=3, n_resamples=2)
     assert out["n"] == {"train": 120, "heldout": 60, "synthetic": 60, "snps": 200, "aats": 30}
     m = out["metrics"]
-    assert set(m) == set(fh.BETTER) and all(m[k]["better"] == fh.BETTER[k] for k in m)
+    one_contig = set(fh.BETTER) - {"ld_r2_correlation_within", "ld_r2_correlation_between"}
+    assert set(m) == one_contig and all(m[k]["better"] == fh.BETTER[k] for k in m)
     assert m["af_correlation"]["synthetic"] > 0.8 and m["ld_r2_correlation"]["synthetic"] > 0.5
 
 

@@ -226,6 +226,7 @@ def get_final_outputs():
         if DATASETS[name]["kind"] == "haplotypes":
             out.append(f"results/{name}/variants.tsv")
             out += [f"results/{name}/synthetic/{g}.vcf.gz" for g in dataset_generators(name)]
+            out += [f"results/{name}/release/{g}.json" for g in dataset_generators(name)]
             if dataset_generators(name):
                 out.append(f"results/{name}/report/haplotype_fidelity.png")
         out += [f"results/{name}/synthetic/{g}.npz" for g in dataset_generators(name)]
@@ -417,6 +418,31 @@ def get_fidelity_input(wildcards):
     return inputs
 
 
+def get_release_input(wildcards):
+    """What audit_release reads: encoded items, split, SNP table, model and the source VCF (header lines)."""
+    d = wildcards.dataset
+    return {
+        "encoded": f"results/{d}/encoded.npz",
+        "split": f"results/{d}/split.npz",
+        "variants": f"results/{d}/variants.tsv",
+        "model": f"results/{d}/generators/{wildcards.generator}/model.pt",
+        "source": DATASETS[d]["vcf"],
+    }
+
+
+def get_train_generator_input(wildcards):
+    """encoded.npz, samples.tsv, split.npz (and the SNP table of haplotypes: its contigs)."""
+    d = wildcards.dataset
+    inputs = {
+        "encoded": f"results/{d}/encoded.npz",
+        "samples": f"results/{d}/samples.tsv",
+        "split": f"results/{d}/split.npz",
+    }
+    if DATASETS[d]["kind"] == "haplotypes":
+        inputs["variants"] = f"results/{d}/variants.tsv"
+    return inputs
+
+
 def get_generators_of(wildcards):
     return dataset_generators(wildcards.dataset)
 
@@ -431,13 +457,16 @@ def get_generator_files(pattern):
 
 
 def get_summary_input(wildcards):
-    """Per dataset: detection summary and comparisons, one metrics.json (test counts), fidelity of each generator."""
+    """Per dataset: detection summary and comparisons, one metrics.json (test counts), fidelity of each generator
+    (and each release audit of haplotypes)."""
     inputs = {}
     for name in DATASETS:
         inputs[f"{name}_summary"] = f"results/{name}/detect/summary.tsv"
         inputs[f"{name}_comparisons"] = f"results/{name}/detect/comparisons.tsv"
         inputs[f"{name}_metrics"] = f"results/{name}/detect/{dataset_detectors(name)[0]}/none/seed1/metrics.json"
         inputs[f"{name}_fidelity"] = [f"results/{name}/fidelity/{g}.json" for g in dataset_generators(name)]
+        if DATASETS[name]["kind"] == "haplotypes":
+            inputs[f"{name}_release"] = [f"results/{name}/release/{g}.json" for g in dataset_generators(name)]
         if DATASETS[name]["kind"] == "sequences":  # the full-prevalence table
             inputs[f"{name}_runs"] = f"results/{name}/detect/runs.tsv"
     return inputs

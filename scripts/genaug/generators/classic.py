@@ -11,7 +11,9 @@ Each synthetic item starts from a real item of the wanted class:
   way (the bases shifted in are drawn at the item's own base shares);
 - vectors: mixup with another item of the class, then Gaussian noise;
 - binary: a mosaic cut at ``crossovers`` random points, each segment copied
-  from an item of the class (recombination; ``mosaic``);
+  from an item of the class (recombination; ``mosaic``); on several contigs
+  the cuts fall within contigs (spread by their SNP counts) and each contig
+  starts from a fresh item (chromosomes segregate independently);
 - images without pileup channels: copies.
 """
 
@@ -20,8 +22,9 @@ import numpy as np
 from ..encode import channels as ch
 
 
-def draw(pool, pool_cond, layout, settings, want, rng):
-    """``len(want)`` items, item i from the real items of class index ``want[i]``."""
+def draw(pool, pool_cond, layout, settings, want, rng, contigs=None):
+    """``len(want)`` items, item i from the real items of class index ``want[i]``;
+    ``contigs``: first site of each contig (binary items)."""
     if len(want) == 0:
         return pool[:0].copy()
     by_class = {k: np.flatnonzero(pool_cond == k) for k in np.unique(want)}
@@ -41,7 +44,7 @@ def draw(pool, pool_cond, layout, settings, want, rng):
         x = x + rng.normal(size=x.shape) * s["noise"] * layout.std.numpy()
         return np.clip(x, layout.lo.numpy(), layout.hi.numpy()).astype(layout.dtype)
     if layout.name == "binary":
-        return mosaic(pool, by_class, want, src, mate, s["crossovers"], rng)
+        return mosaic(pool, by_class, want, src, mate, s["crossovers"], rng, contigs)
     if layout.pileup is None:
         return pool[src].copy()
     return np.stack([augment_pileup(pool[i], layout.pileup, s, rng) for i in src])
@@ -65,19 +68,22 @@ def shift_sequences(X, most, rng):
     return out
 
 
-def mosaic(pool, by_class, want, src, mate, crossovers, rng):
+def mosaic(pool, by_class, want, src, mate, crossovers, rng, contigs=None):
     """Haplotype i: ``crossovers`` uniform cut points split the sites into
     segments; the first is copied from ``src[i]``, the second from ``mate[i]``
     and each further one from another item of class ``want[i]`` drawn with
     replacement (a copying model, as recombination makes real haplotypes
-    mosaics of others)."""
+    mosaics of others). ``contigs`` (first site of each contig): the cut points
+    are uniform over all sites, so a contig gets its share, and every contig
+    start is a cut too, where the next segment's item is drawn afresh."""
     n_sites = pool.shape[1]
     sites = np.arange(n_sites)
+    starts = np.array(sorted(set(contigs or [0]) - {0}), dtype=np.int64)
     out = np.empty((len(src), n_sites), dtype=pool.dtype)
     for i in range(len(src)):
-        cuts = np.sort(rng.integers(0, n_sites + 1, size=crossovers))
+        cuts = np.sort(np.concatenate([rng.integers(0, n_sites + 1, size=crossovers), starts]))
         segment = np.searchsorted(cuts, sites, side="right")
-        more = rng.choice(by_class[want[i]], size=max(crossovers - 1, 0))
+        more = rng.choice(by_class[want[i]], size=max(len(cuts) - 1, 0))
         sources = np.concatenate([[src[i], mate[i]], more])
         out[i] = pool[sources[segment], sites]
     return out
