@@ -1,12 +1,15 @@
 """Rule evaluate_fidelity: audit the synthetic items the detectors trained on against real items of the
-same class and condition, from train and from held-out (val + test)."""
+same class and condition, from train and from held-out (val + test). Expression datasets, and datasets
+whose synthetic file is empty (nothing to top up), are audited on a draw from the model at the training
+frequencies of every class it learned (expression's TSTR needs every class)."""
 
 
 import numpy as np
 import pandas as pd
 
-from genaug import fidelity
-from genaug.fidelity.inputs import audit_sets
+from genaug import fidelity, generators
+from genaug.augment import bounded_subset, generator_items
+from genaug.fidelity.inputs import audit_sets, sha256
 from genaug.logs import rule_script
 from genaug.outputs import write_json
 from genaug.split import load_split
@@ -16,17 +19,46 @@ with rule_script(snakemake) as log:
     p, w = snakemake.params, snakemake.wildcards
     enc = load_encoded(snakemake.input.encoded, mmap=True)
     split = load_split(snakemake.input.split)
-    a = audit_sets(enc.y, split, snakemake.input.synthetic, snakemake.input.samples, p.condition)
-    log.info("%s (sha256 %s): %d synthetic items of %s (conditions %s) against %d train and %d held-out real items",
-             snakemake.input.synthetic, a.sha256[:12], len(a.synthetic), enc.classes[a.label], a.conditions,
-             len(a.train), len(a.heldout))
+    a = None if p.kind == "expression" else audit_sets(enc.y, split, snakemake.input.synthetic,
+                                                       snakemake.input.samples, p.condition)
+    if a is not None:
+        train_idx, heldout_idx, synthetic = a.train, a.heldout, a.synthetic
+        audited = {"synthetic": snakemake.input.synthetic, "synthetic_sha256": a.sha256,
+                   "class": str(enc.classes[a.label]), "conditions": a.conditions, "heldout_splits": ["val", "test"]}
+    else:  # a draw from the model at the training frequencies of the classes it learned
+        if p.kind != "expression":
+            log.warning("%s holds no item: auditing a draw from %s instead", snakemake.input.synthetic,
+                        snakemake.input.model)
+        train_idx, _ = generator_items(enc.y, split.train, p.train_on)
+        heldout_idx = np.sort(np.concatenate([split.val, split.test]))
+        heldout_idx = heldout_idx[np.isin(enc.y[heldout_idx], np.unique(enc.y[train_idx]))]
+        audited = {"model": snakemake.input.model, "model_sha256": sha256(snakemake.input.model),
+                   "drawn": "at the training frequencies", "heldout_splits": ["val", "test"]}
+    # a bounded audit: memory does not grow with the dataset (fidelity.max_items per side)
+    n_train, n_heldout = len(train_idx), len(heldout_idx)
+    train_idx = bounded_subset(train_idx, enc.groups[train_idx], p.max_items, p.seed)
+    heldout_idx = bounded_subset(heldout_idx, enc.groups[heldout_idx], p.max_items, p.seed + 2)
+    if (len(train_idx), len(heldout_idx)) != (n_train, n_heldout):
+        log.info("auditing a random subset of whole groups: %d of %d training items, %d of %d held-out items "
+                 "(fidelity.max_items %d)", len(train_idx), n_train, len(heldout_idx), n_heldout, p.max_items)
+    syn_cond = [None]
+    if a is None:
+        synthetic, syn_cond = generators.sample(snakemake.input.model, len(train_idx), seed=p.seed + 1,
+                                                threads=snakemake.threads, return_cond=True)
+    log.info("%s: %d synthetic items against %d train and %d held-out real items", w.generator, len(synthetic),
+             len(train_idx), len(heldout_idx))
     variants = pd.read_csv(snakemake.input.variants, sep="\t") if "variants" in snakemake.input.keys() else None
-    result = fidelity.evaluate(p.kind, np.asarray(enc.X[a.train]), np.asarray(enc.X[a.heldout]), a.synthetic,
-                               seed=p.seed, threads=snakemake.threads, heldout_groups=enc.groups[a.heldout],
-                               channels=enc.channels, variants=variants, heldout_labels=enc.y[a.heldout])
-    audited = {"synthetic": snakemake.input.synthetic, "synthetic_sha256": a.sha256,
-               "class": str(enc.classes[a.label]), "conditions": a.conditions,
-               "heldout_splits": ["val", "test"]}
+    extra = {"heldout_labels": enc.y[heldout_idx]}
+    if p.kind == "expression":  # class names on every side (TSTR), the train scale of each gene (marginals)
+        names = np.asarray(enc.classes).astype(str)
+        genes = pd.read_csv(snakemake.input.genes, sep="\t")
+        extra = {"heldout_labels": names[enc.y[heldout_idx]], "train_labels": names[enc.y[train_idx]],
+                 "scale": (genes["mean"].to_numpy(), genes["sd"].to_numpy())}
+        if syn_cond[0] is not None and set(map(str, syn_cond)) <= set(names):
+            extra["synthetic_labels"] = np.asarray(syn_cond).astype(str)
+    result = fidelity.evaluate(p.kind, np.asarray(enc.X[train_idx]), np.asarray(enc.X[heldout_idx]), synthetic,
+                               seed=p.seed, threads=snakemake.threads, heldout_groups=enc.groups[heldout_idx],
+                               channels=enc.channels, variants=variants, **extra)
     write_json({"dataset": w.dataset, "generator": w.generator, "kind": p.kind, "train_on": p.train_on,
                 "audited": audited, **result}, snakemake.output.fidelity)
     fmt = lambda v: "n/a" if v is None else f"{v:.4g}"

@@ -34,10 +34,12 @@ def audit_sets(y, split, synthetic_path, samples_tsv=None, condition_column=None
     generator, one of the conditions (values of ``condition_column`` of samples.tsv) its items
     were drawn for: a population of haplotypes, the SV types of pileups drawn at their training
     frequencies. One label per file (sample_synthetic draws the rare class only); more is an
-    InputError naming the file."""
+    InputError naming the file. None when the file holds no item (nothing was topped up)."""
     with np.load(synthetic_path, allow_pickle=False) as z:
         S, labels = z["X"], np.unique(z["y"])
         cond = z["condition"].astype(str) if "condition" in z.files else np.full(len(S), "")
+    if len(S) == 0:
+        return None
     if len(labels) != 1:
         raise InputError(synthetic_path, f"holds {len(labels)} classes; the audit compares one class at a time")
     label = int(labels[0])
