@@ -1,4 +1,7 @@
-"""Rule evaluate_fidelity: audit one generator against its training items and held-out real items."""
+"""Rule evaluate_fidelity: audit the synthetic items the detectors trained on against real items of the
+same class and condition, from train and from held-out (val + test). Expression datasets, and datasets
+whose synthetic file is empty (nothing to top up), are audited on a draw from the model at the training
+frequencies of every class it learned (expression's TSTR needs every class)."""
 
 
 import numpy as np
@@ -6,6 +9,7 @@ import pandas as pd
 
 from genaug import fidelity, generators
 from genaug.augment import bounded_subset, generator_items
+from genaug.fidelity.inputs import audit_sets, sha256
 from genaug.logs import rule_script
 from genaug.outputs import write_json
 from genaug.split import load_split
@@ -15,11 +19,21 @@ with rule_script(snakemake) as log:
     p, w = snakemake.params, snakemake.wildcards
     enc = load_encoded(snakemake.input.encoded, mmap=True)
     split = load_split(snakemake.input.split)
-    train_idx, rare = generator_items(enc.y, split.train, p.train_on)
-    # held-out real items of the classes the generator learned (val + test: never trained on)
-    classes = np.unique(enc.y[train_idx])
-    heldout_idx = np.sort(np.concatenate([split.val, split.test]))
-    heldout_idx = heldout_idx[np.isin(enc.y[heldout_idx], classes)]
+    a = None if p.kind == "expression" else audit_sets(enc.y, split, snakemake.input.synthetic,
+                                                       snakemake.input.samples, p.condition)
+    if a is not None:
+        train_idx, heldout_idx, synthetic = a.train, a.heldout, a.synthetic
+        audited = {"synthetic": snakemake.input.synthetic, "synthetic_sha256": a.sha256,
+                   "class": str(enc.classes[a.label]), "conditions": a.conditions, "heldout_splits": ["val", "test"]}
+    else:  # a draw from the model at the training frequencies of the classes it learned
+        if p.kind != "expression":
+            log.warning("%s holds no item: auditing a draw from %s instead", snakemake.input.synthetic,
+                        snakemake.input.model)
+        train_idx, _ = generator_items(enc.y, split.train, p.train_on)
+        heldout_idx = np.sort(np.concatenate([split.val, split.test]))
+        heldout_idx = heldout_idx[np.isin(enc.y[heldout_idx], np.unique(enc.y[train_idx]))]
+        audited = {"model": snakemake.input.model, "model_sha256": sha256(snakemake.input.model),
+                   "drawn": "at the training frequencies", "heldout_splits": ["val", "test"]}
     # a bounded audit: memory does not grow with the dataset (fidelity.max_items per side)
     n_train, n_heldout = len(train_idx), len(heldout_idx)
     train_idx = bounded_subset(train_idx, enc.groups[train_idx], p.max_items, p.seed)
@@ -27,10 +41,12 @@ with rule_script(snakemake) as log:
     if (len(train_idx), len(heldout_idx)) != (n_train, n_heldout):
         log.info("auditing a random subset of whole groups: %d of %d training items, %d of %d held-out items "
                  "(fidelity.max_items %d)", len(train_idx), n_train, len(heldout_idx), n_heldout, p.max_items)
-    synthetic, syn_cond = generators.sample(snakemake.input.model, len(train_idx), seed=p.seed + 1,
-                                            threads=snakemake.threads, return_cond=True)
-    log.info("%s: %d training items, %d held-out real items, %d synthetic items drawn for the audit",
-             w.generator, len(train_idx), len(heldout_idx), len(synthetic))
+    syn_cond = [None]
+    if a is None:
+        synthetic, syn_cond = generators.sample(snakemake.input.model, len(train_idx), seed=p.seed + 1,
+                                                threads=snakemake.threads, return_cond=True)
+    log.info("%s: %d synthetic items against %d train and %d held-out real items", w.generator, len(synthetic),
+             len(train_idx), len(heldout_idx))
     variants = pd.read_csv(snakemake.input.variants, sep="\t") if "variants" in snakemake.input.keys() else None
     extra = {"heldout_labels": enc.y[heldout_idx]}
     if p.kind == "expression":  # class names on every side (TSTR), the train scale of each gene (marginals)
@@ -43,9 +59,15 @@ with rule_script(snakemake) as log:
     result = fidelity.evaluate(p.kind, np.asarray(enc.X[train_idx]), np.asarray(enc.X[heldout_idx]), synthetic,
                                seed=p.seed, threads=snakemake.threads, heldout_groups=enc.groups[heldout_idx],
                                channels=enc.channels, variants=variants, **extra)
-    write_json({"dataset": w.dataset, "generator": w.generator, "kind": p.kind, "train_on": p.train_on, **result},
-               snakemake.output.fidelity)
+    write_json({"dataset": w.dataset, "generator": w.generator, "kind": p.kind, "train_on": p.train_on,
+                "audited": audited, **result}, snakemake.output.fidelity)
     fmt = lambda v: "n/a" if v is None else f"{v:.4g}"
     for name, m in result["metrics"].items():
         log.info("%-30s synthetic %-9s real-vs-real %-9s (%s)", name, fmt(m["synthetic"]), fmt(m["reference"]),
                  m["better"])
+    leak = result.get("leak") or {"synthetic": None, "copy_controls": {}}  # kinds without the leak audit yet
+    for key, m in [("synthetic", leak["synthetic"]), *leak["copy_controls"].items()] if leak["synthetic"] else []:
+        log.info("leak %-10s linked %.3f (null %.3f, p %.2g%s), closer to train %.3f, privacy loss (full) %.3f",
+                 key, m["source_linked_share"]["synthetic"], m["source_linked_share"]["reference"], m["leak_p"],
+                 ", FLAGGED" if m["leak_flag"] else "", m["closer_to_train_share"]["synthetic"],
+                 m["privacy_loss_full"])

@@ -11,7 +11,7 @@ import math
 
 import pandas as pd
 
-from .detect.summary import METRICS, PREVALENCE_METRICS
+from .detect.summary import METRICS, PREVALENCE_METRICS, PRIMARY
 
 
 def summary_rows(dataset, summary, comparisons, fidelity, releases=None):
@@ -33,12 +33,47 @@ def summary_rows(dataset, summary, comparisons, fidelity, releases=None):
             rows.append({"dataset": dataset, "section": "fidelity", "name": generator, "metric": metric,
                          "value": m["synthetic"], "spread": m.get("sd"), "reference": m["reference"],
                          "verdict": m["better"], "n": m.get("n")})
+        for audited, m in _leak_sets(f):
+            for metric in LEAK_ROWS:
+                rows.append({"dataset": dataset, "section": f"leak:{audited}", "name": generator, "metric": metric,
+                             "value": m[metric]["synthetic"], "reference": m[metric]["reference"],
+                             "verdict": "leak flagged" if m["leak_flag"] else "not flagged"})
     for generator, r in (releases or {}).items():
         for key, c in r["gate"]["checks"].items():
             rows.append({"dataset": dataset, "section": "release_gate", "name": generator, "metric": key,
                          "value": c["value"], "reference": c["limit"],
                          "verdict": "passed" if c["passed"] else "refused"})
     return pd.DataFrame(rows)
+
+
+LEAK_ROWS = ("source_linked_share", "near_copy_share", "closer_to_train_share", "dcr_difference", "dcr_train")
+
+
+def _leak_sets(f):
+    """(name, leak measures) of the synthetic set and of each copy-injection control, if audited."""
+    leak = f.get("leak")
+    if not leak:
+        return []
+    return [("synthetic", leak["synthetic"]),
+            *((f"{100 * float(k):g}% training copies", m) for k, m in leak["copy_controls"].items())]
+
+
+def leak_markdown(fidelity):
+    """The leak audit of each generator beside its copy-injection controls."""
+    lines = ["### Leaks: distance to the closest record of the full train and held-out sets", "",
+             "| generator | audited set | linked share (null) | near-copy share (held-out) | closer to train "
+             "(held-out) | privacy loss, full sets | p | verdict |", "|---|---|---|---|---|---|---|---|"]
+    for g, f in fidelity.items():
+        for name, m in _leak_sets(f):
+            cells = [f"{_f(m[k]['synthetic'])} ({_f(m[k]['reference'])})"
+                     for k in ("source_linked_share", "near_copy_share", "closer_to_train_share")]
+            lines.append(f"| {g} | {name} | " + " | ".join(cells) + f" | {_f(m['privacy_loss_full'])} | "
+                         f"{m['leak_p']:.2g} | {'**leak flagged**' if m['leak_flag'] else 'not flagged'} |")
+    lines += ["", "Each generator's audited set is the synthetic file its detectors trained on (sha256 in "
+              "fidelity/{generator}.json), against every real train and held-out (val + test) item of the same "
+              "class and condition. The copy-injection rows replace a known share of that set by training items: "
+              "what a leak would have scored at the same set sizes.", ""]
+    return lines
 
 
 def _f(v, digits=3):
@@ -65,6 +100,12 @@ def dataset_markdown(dataset, summary, comparisons, fidelity, test_counts=None, 
     if test_counts:
         lines += [f"Test split: {test_counts[0]} real items, {test_counts[1]} of the rare class; never used "
                   "for training, early stopping or thresholds.", ""]
+    if "test_hard_negatives" in summary.columns and len(summary) and summary["test_hard_negatives"].notna().any():
+        n_hard = int(summary["test_hard_negatives"].dropna().iloc[0])
+        lines += [f"The test split holds {n_hard} hard negatives (a caller's candidates that are no truth SV); "
+                  "precision without them (easy negatives only), mean ± sd over seeds: "
+                  + ", ".join(f"{r.detector} {r.strategy} {_f(r.precision_without_hard_mean)} ± "
+                              f"{_f(r.precision_without_hard_sd)}" for r in summary.itertuples()) + ".", ""]
     level = f"{100 * float(comparisons['level'].iloc[0]):g}%" if len(comparisons) else "95%"
     lines += ["### Detection (real test split, mean ± sd over seeds)", "",
               f"| detector | strategy | precision | recall | F1 | AUPRC | AUROC | F1 − none [{level} CI] "
@@ -98,8 +139,11 @@ def dataset_markdown(dataset, summary, comparisons, fidelity, test_counts=None, 
                 cells.append("n/a" if x is None else f"{_f(x['synthetic'])} / {_f(x['reference'])}")
             better = next(iter(fidelity.values()))["metrics"][m]["better"].replace("_", " ")
             lines.append(f"| {m} | {better} | " + " | ".join(cells) + " |")
-        lines += ["", "Reference: held-out real items scored as if they were synthetic (what a perfect "
-                  "generator would get at the same set sizes).", ""]
+        lines += ["", "Fidelity statistics compare the synthetic items with held-out real items (val + test); "
+                  "their reference is real training items against the same held-out ones. Privacy statistics "
+                  "(AATS, privacy loss, identical share): the reference puts held-out real items in the "
+                  "synthetic set's seat.", ""]
+        lines += leak_markdown(fidelity)
     if releases:
         lines += release_markdown(releases)
     return "\n".join(lines)
@@ -129,23 +173,24 @@ def prevalence_markdown(runs):
 
 
 def verdict_sentence(comparisons):
-    """What the F1 and AUPRC intervals show, in words."""
+    """What the primary metric (AUPRC) shows after Holm correction, in words; the rest is secondary."""
     if comparisons is None or not len(comparisons):
         return "Only `none` was run: nothing to compare."
-    parts = []
-    for metric in ("f1", "auprc"):
-        c = comparisons[comparisons["metric"] == metric]
-        name = c["detector"] + " " + c["strategy"]
-        better = list(name[c["verdict"] == "better"])
-        worse = list(name[c["verdict"] == "worse"])
-        if better:
-            parts.append(f"{metric.upper()}: {', '.join(better)} beat the same detector's `none` (interval above 0).")
-        else:
-            parts.append(f"{metric.upper()}: no strategy beat its detector's `none` beyond its bootstrap interval "
-                         "on this test set.")
-        if worse:
-            parts[-1] += f" Worse than `none` (interval below 0): {', '.join(worse)}."
-    return " ".join(parts)
+    c = comparisons[comparisons["metric"] == PRIMARY]
+    name = c["detector"] + " " + c["strategy"]
+    better = list(name[c["verdict"] == "better"])
+    worse = list(name[c["verdict"] == "worse"])
+    level = f"{100 * float(comparisons['level'].iloc[0]):g}%"
+    head = f"Primary metric {PRIMARY.upper()} (Holm-corrected over its {len(c)} comparisons): "
+    if better:
+        text = head + f"{', '.join(better)} beat the same detector's `none`."
+    else:
+        text = head + "no strategy beat its detector's `none` on this test set."
+    if worse:
+        text += f" Worse than `none`: {', '.join(worse)}."
+    return (text + f" Intervals are {level} percentile intervals over whole groups of test items (blocks, people) "
+            "and replicate seeds, not corrected for multiplicity; the other metrics' verdicts are Holm-corrected "
+            "as a second family and are secondary.")
 
 
 def strata_rows(dataset, strata):
@@ -189,6 +234,9 @@ def strata_markdown(strata):
 def summary_markdown(sections):
     head = ["# genaug summary", "",
             "Every number is measured on real held-out items. Detection: mean ± sd over replicate seeds; "
-            "differences from the same detector's `none` are paired bootstrap intervals over test items. "
-            "Fidelity: the synthetic value, then the real-vs-real reference.", ""]
+            "differences from the same detector's `none` are paired bootstrap intervals over whole groups of test "
+            "items and seeds. Fidelity: the synthetic value against held-out real items, then the real-vs-real "
+            "reference. Which data each number saw: detectors trained on train (+ synthetic), stopped and "
+            "thresholded on val, scored once on test; generators learned train only; the audits compare with "
+            "val + test together (the held-out side).", ""]
     return "\n".join(head + sections) + "\n"

@@ -65,7 +65,8 @@ def _summary():
                              **{f"{k}_sd": 0.01 for k in ("precision", "recall", "f1", "auroc", "auprc")}}
                             for s, v in (("none", 0.7), ("genegan", 0.8), ("oversample", 0.6))])
     comparisons = pd.DataFrame([{"detector": "cnn", "strategy": s, "reference": "none", "metric": k, "diff": d,
-                                 "lo": lo, "hi": hi, "p_le_0": 0.5, "n_boot": 100, "level": 0.95, "verdict": v}
+                                 "lo": lo, "hi": hi, "p_le_0": 0.5, "n_boot": 100, "level": 0.95, "verdict": v,
+                                 "role": "primary" if k == "auprc" else "secondary"}
                                 for s, d, lo, hi, v in (("genegan", 0.1, 0.02, 0.2, "better"),
                                                         ("oversample", -0.1, -0.3, 0.05, "no difference shown"))
                                 for k in ("f1", "auprc")])
@@ -74,9 +75,11 @@ def _summary():
 
 def test_summary_says_which_strategy_beat_none_and_when_none_did():
     summary, comparisons = _summary()
-    assert verdict_sentence(comparisons).startswith("F1: cnn genegan beat the same detector's `none`")
+    assert verdict_sentence(comparisons).startswith("Primary metric AUPRC (Holm-corrected over its 2 comparisons): "
+                                                     "cnn genegan beat the same detector's `none`")
     no_win = comparisons.assign(verdict="no difference shown")
     assert "no strategy beat its detector's `none`" in verdict_sentence(no_win)
+    assert "90% percentile intervals" in verdict_sentence(comparisons.assign(level=0.9))
     fid = {"genegan": {"metrics": {"aats_train": {"synthetic": 0.6, "reference": 0.5, "better": "near_0.5"}}}}
     md = dataset_markdown("d", summary, comparisons, fid, (100, 10))
     assert "| cnn | genegan | 0.800 ± 0.010" in md and "F1 − none [95% CI]" in md

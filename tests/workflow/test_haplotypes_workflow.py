@@ -103,8 +103,20 @@ def test_synthetic_vcf_holds_the_synthetic_haplotypes_over_the_source_snps(run):
 
 def test_fidelity_audit_of_each_generator(run):
     import json
+
+    from genaug.fidelity.inputs import sha256
+    enc, split = load_encoded(run / f"results/{DS}/encoded.npz"), load_split(run / f"results/{DS}/split.npz")
     for g in GENERATORS:
         f = json.loads((run / f"results/{DS}/fidelity/{g}.json").read_text())
+        # the audit read the very file the detectors train on, and the rare population's real items
+        syn = run / f"results/{DS}/synthetic/{g}.npz"
+        assert f["audited"]["synthetic_sha256"] == sha256(syn)
+        with np.load(syn) as z:
+            assert f["n"]["synthetic"] == len(z["X"])
+            rare = int(z["y"][0])
+        assert f["n"]["train"] == int((enc.y[split.train] == rare).sum())
+        assert f["n"]["heldout"] == int((enc.y[np.concatenate([split.val, split.test])] == rare).sum())
+        assert set(f["leak"]["copy_controls"]) == {"0.2", "1"} and f["leak"]["copy_controls"]["1"]["leak_flag"]
         m = f["metrics"]
         assert {"af_correlation", "ld_r2_correlation", "aats_train", "aats_heldout", "privacy_loss",
                 "identical_share", "two_sample_auc_nonlinear"} <= set(m)
@@ -142,3 +154,14 @@ def test_unphased_vcf_stops_with_a_message_naming_it(tmp_path):
     assert p.returncode != 0
     assert f"genaug: {bad}: " in p.out and "heterozygous genotype(s) are unphased" in p.out
     assert not (tmp_path / f"results/{DS}/encoded.npz").exists()
+
+
+def test_same_seed_gives_identical_bytes_for_generators_and_audits(run, tmp_path):
+    """Generator models and histories, synthetic npz and VCF, fidelity audits: byte for byte."""
+    from test_workflow import differing_files, result_files
+    d = tmp_path / "again"
+    write_config(d, hap_config())
+    p = snakemake(d, *TARGETS)
+    assert p.returncode == 0, p.out
+    assert {f"{DS}/fidelity/{g}.json" for g in GENERATORS} <= set(result_files(d))
+    assert differing_files(run, d) == []

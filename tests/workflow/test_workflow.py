@@ -249,11 +249,28 @@ def test_max_rows_edit_reruns_encode_and_everything_after(run, tmp_path):
 
 # --- determinism and bad config -------------------------------------------------------
 
+def result_files(workdir):
+    """Every file under results/ but the benchmarks and logs (wall-clock times, hosts, paths)."""
+    root = workdir / "results"
+    return sorted(str(f.relative_to(root)) for f in root.rglob("*")
+                  if f.is_file() and f.relative_to(root).parts[0] not in ("benchmarks", "logs"))
+
+
+def differing_files(a, b):
+    """Files of result_files that differ in bytes between two runs (or exist in one only)."""
+    fa, fb = result_files(a), result_files(b)
+    assert fa == fb, sorted(set(fa) ^ set(fb))
+    return [f for f in fa if (a / "results" / f).read_bytes() != (b / "results" / f).read_bytes()]
+
+
 def test_same_seed_gives_identical_bytes(run, tmp_path):
     d = tmp_path / "again"
     write_config(d, tiny_config())
-    p = snakemake(d, f"results/{DS}/encoded.npz", f"results/{DS}/split.npz")
+    p = snakemake(d)
     assert p.returncode == 0, p.out
+    # every output, byte for byte: metrics, runs, comparisons, figures, models, summaries
+    assert len(result_files(d)) > 20
+    assert differing_files(run.dir, d) == []
     a = load_encoded(run.dir / f"results/{DS}/encoded.npz")
     b = load_encoded(d / f"results/{DS}/encoded.npz")
     for name in ("X", "y", "groups", "classes"):

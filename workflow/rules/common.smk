@@ -450,12 +450,14 @@ def get_kind(wildcards):
 
 
 def get_fidelity_input(wildcards):
-    """encoded.npz, split.npz, the generator's model (and the SNP table of haplotypes, the genes and
-    their train scale of expression)."""
+    """encoded.npz, split.npz, samples.tsv, the synthetic items the detectors train on, the generator's
+    model (and the SNP table of haplotypes, the genes and their train scale of expression)."""
     d = wildcards.dataset
     inputs = {
         "encoded": f"results/{d}/encoded.npz",
         "split": f"results/{d}/split.npz",
+        "samples": f"results/{d}/samples.tsv",
+        "synthetic": f"results/{d}/synthetic/{wildcards.generator}.npz",
         "model": f"results/{d}/generators/{wildcards.generator}/model.pt",
     }
     if DATASETS[d]["kind"] == "haplotypes":

@@ -31,6 +31,8 @@ rule summarize_detection:
     input:
         metrics=get_detector_runs("metrics.json"),
         predictions=get_detector_runs("predictions.tsv"),
+        encoded="results/{dataset}/encoded.npz",
+        samples="results/{dataset}/samples.tsv",
     output:
         runs="results/{dataset}/detect/runs.tsv",
         summary="results/{dataset}/detect/summary.tsv",
@@ -40,6 +42,7 @@ rule summarize_detection:
     conda:
         "../../envs/report.yaml"
     params:
+        kind=get_kind,
         order=get_run_order,
         n_boot=config["detect"]["bootstrap"],
         level=config["detect"]["level"],

@@ -19,6 +19,7 @@ rule evaluate_fidelity:
     params:
         kind=get_kind,
         train_on=get_generator_train_on,
+        condition=get_generator_condition,
         max_items=config["fidelity"]["max_items"],
         seed=config["seed"],
     script:

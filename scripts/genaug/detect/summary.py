@@ -2,19 +2,25 @@
 strategy's paired difference from the same detector's ``none`` with a
 bootstrap confidence interval.
 
-The bootstrap resamples test items (the same indices for every run of both
-strategies, so the comparison is paired) and averages each side over its
-replicate seeds; ``paired_bootstrap`` in ``metrics.classification`` does the
-work. An interval that contains 0 means the test set cannot tell the two
-strategies apart.
+The bootstrap resamples whole groups of test items (``groups`` of
+encoded.npz: blocks of loci, people), the same draw for every run of both
+strategies (paired), and in each resample also draws each side's replicate
+seeds with replacement, so the interval holds seed-to-seed variance;
+``paired_bootstrap`` in ``metrics.classification`` does the work. The
+interval is at the configured level and not corrected for multiplicity.
+AUPRC (``PRIMARY``) is the primary metric: its comparisons form one Holm
+family, the other metrics' comparisons another (``p_holm``), and a verdict
+says better / worse only when the Holm-adjusted two-sided bootstrap p-value
+is below 1 - level.
 """
 
 import numpy as np
 import pandas as pd
 
-from ..metrics import mean_sd, paired_bootstrap
+from ..metrics import holm, mean_sd, paired_bootstrap
 
 METRICS = ("precision", "recall", "f1", "auroc", "auprc")
+PRIMARY = "auprc"
 # metrics.json's test_prevalence block (items weighted back to the full prevalence), as run_table columns
 PREVALENCE_METRICS = ("prevalence", "auroc", "auprc", "precision_at_recall_0.5", "precision_at_recall_0.8", "f1")
 REFERENCE = "none"
@@ -29,14 +35,14 @@ def run_table(runs):
                      **{k: m["test"][k] for k in METRICS},
                      **{f"full_{k}": m.get("test_prevalence", {}).get(k, np.nan) for k in PREVALENCE_METRICS},
                      "threshold": m["threshold"],
-                     "best_epoch": m.get("best_epoch"), "n_train_synthetic": m.get("n_train_synthetic", 0),
-                     "seconds": m.get("seconds")})
+                     "best_epoch": m.get("best_epoch"), "n_train_synthetic": m.get("n_train_synthetic", 0)})
     return pd.DataFrame(rows)
 
 
-def summary_table(runs, order=None):
+def summary_table(runs, order=None, source=None):
     """Mean, sd and n over replicate seeds of each (detector, strategy)'s test metrics, in ``order``
-    (a list of (detector, strategy) pairs; default: sorted)."""
+    (a list of (detector, strategy) pairs; default: sorted); with samples.tsv's ``source``, the
+    ``hard_negative_table`` columns beside them."""
     table = run_table(runs)
     rows = []
     for detector, strategy in order or sorted(set(zip(table["detector"], table["strategy"]))):
@@ -46,19 +52,56 @@ def summary_table(runs, order=None):
             ms = mean_sd(t[k].to_numpy(float))
             row[f"{k}_mean"], row[f"{k}_sd"] = ms["mean"], ms["sd"]
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if source is not None:
+        out = out.merge(hard_negative_table(runs, source), on=["detector", "strategy"], how="left")
+    return out
 
 
-COMPARISON_COLUMNS = ["detector", "strategy", "reference", "metric", "diff", "lo", "hi", "p_le_0", "n_boot", "level",
-                      "verdict"]
+HARD_SOURCE = "caller"  # samples.tsv source of a hard negative: a caller's candidate that is no truth SV
 
 
-def comparison_table(runs, n_boot=1000, seed=0, level=0.95, reference=REFERENCE):
+def hard_negative_table(runs, source):
+    """Per (detector, strategy): how many hard negatives the test split holds (``source`` of
+    samples.tsv == "caller", every item indexed like encoded.npz), how many each run called
+    positive (mean over seeds), and precision with them left out (mean ± sd over seeds): what
+    precision means against easy negatives only. Empty when ``source`` is None."""
+    cols = ["detector", "strategy", "test_hard_negatives", "hard_called_mean", "precision_without_hard_mean",
+            "precision_without_hard_sd"]
+    if source is None:
+        return pd.DataFrame(columns=cols)
+    source = np.asarray(source).astype(str)
+    by = {}
+    for m, preds in runs:
+        idx = preds["index"].to_numpy()
+        hard = source[idx] == HARD_SOURCE
+        pos = preds["label"].to_numpy() == m["classes"].index(m["positive"])
+        called = preds["score"].to_numpy() >= m["threshold"]
+        tp, fp = int((called & pos).sum()), int((called & ~pos & ~hard).sum())
+        by.setdefault((m["detector"], m["strategy"]), []).append(
+            (int(hard.sum()), int((called & hard).sum()), tp / (tp + fp) if tp + fp else float("nan")))
+    rows = []
+    for (detector, strategy), r in sorted(by.items()):
+        ms = mean_sd([x[2] for x in r])
+        rows.append({"detector": detector, "strategy": strategy, "test_hard_negatives": r[0][0],
+                     "hard_called_mean": float(np.mean([x[1] for x in r])), "precision_without_hard_mean": ms["mean"],
+                     "precision_without_hard_sd": ms["sd"]})
+    return pd.DataFrame(rows, columns=cols)
+
+
+COMPARISON_COLUMNS = ["detector", "strategy", "reference", "metric", "role", "diff", "lo", "hi", "p_le_0",
+                      "p_two_sided", "p_holm", "n_boot", "level", "n_groups", "seeds_resampled", "verdict"]
+
+
+def comparison_table(runs, n_boot=1000, seed=0, level=0.95, reference=REFERENCE, groups=None):
     """Each strategy minus the same detector's ``reference`` per metric: observed difference, bootstrap
-    interval, p(diff <= 0).
+    interval (whole groups and seeds resampled), p(diff <= 0), two-sided p and its Holm adjustment
+    (family: the primary metric's rows, or the other rows), verdict.
 
     ``runs``: (metrics dict, predictions DataFrame) per run; predictions hold
-    index, label (class index) and score (of the rare class).
+    index, label (class index) and score (of the rare class). ``groups``: the
+    group label of every item of encoded.npz (indexed by predictions' index);
+    None: every test item its own group.
     """
     by = {}
     for m, preds in sorted(runs, key=lambda r: (r[0]["detector"], r[0]["strategy"], r[0]["replicate"])):
@@ -77,24 +120,31 @@ def comparison_table(runs, n_boot=1000, seed=0, level=0.95, reference=REFERENCE)
         ref_preds, _, positive = strategies[reference][0]
         y = (ref_preds["label"].to_numpy() == positive).astype(int)
         runs_b = [(p["score"].to_numpy(), t) for p, t, _ in strategies[reference]]
+        item_groups = None if groups is None else np.asarray(groups)[items]
         for strategy, group in strategies.items():
             if strategy == reference:
                 continue
             runs_a = [(p["score"].to_numpy(), t) for p, t, _ in group]
             for k in METRICS:
-                b = paired_bootstrap(y, runs_a, runs_b, k, n_boot=n_boot, seed=seed, level=level)
+                b = paired_bootstrap(y, runs_a, runs_b, k, n_boot=n_boot, seed=seed, level=level,
+                                     groups=item_groups, resample_runs=True)
                 rows.append({"detector": detector, "strategy": strategy, "reference": reference, "metric": k,
+                             "role": "primary" if k == PRIMARY else "secondary",
                              "diff": b["diff"], "lo": b["lo"], "hi": b["hi"], "p_le_0": b["p_le_0"],
-                             "n_boot": b["n_boot"], "level": level, "verdict": verdict(b["lo"], b["hi"])})
-    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+                             "p_two_sided": b["p_two_sided"], "n_boot": b["n_boot"], "level": level,
+                             "n_groups": b["n_groups"], "seeds_resampled": len(runs_a) > 1 or len(runs_b) > 1})
+    table = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+    for role in ("primary", "secondary"):
+        sel = table["role"] == role
+        table.loc[sel, "p_holm"] = holm(table.loc[sel, "p_two_sided"].to_numpy(float))
+    table["verdict"] = [verdict(d, p, 1 - level) for d, p in zip(table["diff"], table["p_holm"])]
+    return table
 
 
-def verdict(lo, hi):
-    """'better' / 'worse' when the interval excludes 0, else 'no difference shown'."""
-    if np.isnan(lo) or np.isnan(hi):
+def verdict(diff, p_holm, alpha):
+    """'better' / 'worse' when the Holm-adjusted p-value is below ``alpha``, else 'no difference shown'."""
+    if not (np.isfinite(diff) and np.isfinite(p_holm)):
         return "not measurable"
-    if lo > 0:
-        return "better"
-    if hi < 0:
-        return "worse"
+    if p_holm < alpha:
+        return "better" if diff > 0 else "worse"
     return "no difference shown"

@@ -122,19 +122,23 @@ def wasserstein1d(a, b):
 
 
 def shared_metrics(record, T, H, S, distance, seed=0, threads=1, heldout_groups=None, heldout_labels=None,
-                   n_resamples=10, auc_folds=5, T_exact=None, H_exact=None, S_exact=None):
+                   n_resamples=10, auc_folds=5, T_exact=None, H_exact=None, S_exact=None, T_near=None,
+                   H_near=None, S_near=None):
     """Add the two-sample AUCs, AATS, privacy loss and identical share to ``record``.
 
     ``T``, ``H``, ``S``: feature rows; ``distance``: "euclidean" or "hamming"
     for the nearest-neighbour statistics. ``*_exact``: the items as encoded,
-    for identical_share (default: the feature rows). Returns the AATS set size.
+    for identical_share (default: the feature rows); ``*_near``: the rows the
+    nearest-neighbour statistics (AATS, privacy loss) use (default: the feature
+    rows). Returns the AATS set size.
     """
     auc = metrics.two_sample_auc(H, S, seed=seed, folds=auc_folds, threads=threads)
     auc_ref = metrics.two_sample_auc(T, H, seed=seed, folds=auc_folds, threads=threads)
     for kind in ("linear", "nonlinear"):
         record.put(f"two_sample_auc_{kind}", auc[kind], auc_ref[kind], n_per_side=auc["n_per_side"],
                    reference_n_per_side=auc_ref["n_per_side"])
-    p = privacy(T, H, S, heldout_groups, heldout_labels, n_resamples, seed, distance, threads)
+    near = [X if N is None else N for X, N in ((T, T_near), (H, H_near), (S, S_near))]
+    p = privacy(*near, heldout_groups, heldout_labels, n_resamples, seed, distance, threads)
     syn, ref = p["synthetic"], p["reference"]
     record.put("aats_train", syn["aats_train"], ref["aats_train"], n=syn["n"])
     record.put("aats_heldout", syn["aats_heldout"], ref["aats_heldout"], n=syn["n"])
@@ -149,3 +153,97 @@ def shared_metrics(record, T, H, S, distance, seed=0, threads=1, heldout_groups=
 def _flat(X):
     X = np.asarray(X)
     return X.reshape(len(X), -1)
+
+
+# --- leak measures on the WHOLE train and held-out sets, with copy-injection controls ------------
+
+COPY_SHARES = (0.2, 1.0)  # shares of training copies in the copy-injection controls
+LEAK_ALPHA = 0.01  # one-sided binomial test level of the source-linkage flag
+
+
+def leak_measures(T, H, S, distance, threads=1):
+    """Distances to the closest record (DCR) of the FULL train set ``T`` and FULL held-out set
+    ``H`` (nothing subsampled), source linkage and AATS / privacy loss on the full sets.
+
+    - dcr_train / dcr_heldout: median DCR of S in T / in H; reference: of H in T / in H
+      leave-one-out.
+    - closer_to_train_share: share of S nearer to T than to H; reference: share of H nearer to T
+      than to the rest of H.
+    - source_linked_share: share of S whose nearest training item is closer than ANY held-out
+      item's nearest training item is (DCR_T(s) < min over H of DCR_T(h)). A draw exchangeable
+      with the held-out items is linked with probability at most 1 / (len(H) + 1): that is the
+      reference, and ``leak_flag`` is a one-sided binomial test of the linked count against it
+      (p-value ``linked_p``). Ties at distance 0 (identical real haplotypes over few SNPs) can
+      leave nothing linked, hence a second test:
+    - dcr_difference: median of DCR_T - DCR_H over S; reference: over H (its DCR_H leave-one-out).
+      A copy has a low difference whatever the distances' scale; ``difference_p`` is a one-sided
+      Mann-Whitney test of S's differences below H's.
+    - near_copy_share: share of S with DCR_T at most the 5th percentile of H's DCR_T (ties
+      included); reference: H's share; ``near_copy_p``: one-sided Fisher exact test of S's count
+      above H's.
+    - leak_flag: the smallest of the three p-values (``leak_p``) below ``LEAK_ALPHA`` / 3
+      (Bonferroni over the three tests).
+      ``source_index``: each S item's nearest T item.
+    - aats_train_full / aats_heldout_full / privacy_loss_full: ``metrics.aats_full`` of (T, S),
+      (H, S) and their difference (no reference here: compare with the copy-injection control).
+    """
+    from scipy.stats import binomtest, fisher_exact, mannwhitneyu
+
+    d_st, src = metrics.nearest(S, T, distance, threads=threads)
+    d_sh, _ = metrics.nearest(S, H, distance, threads=threads)
+    d_ht, _ = metrics.nearest(H, T, distance, threads=threads)
+    d_hh, _ = metrics.nearest(H, H, distance, exclude_self=True, threads=threads)
+    linked = d_st < d_ht.min()
+    p0 = 1.0 / (len(H) + 1)
+    linked_p = float(binomtest(int(linked.sum()), len(S), p0, alternative="greater").pvalue)
+    r_s, r_h = d_st - d_sh, d_ht - d_hh
+    difference_p = float(mannwhitneyu(r_s, r_h, alternative="less").pvalue)
+    cut = np.quantile(d_ht, 0.05, method="lower")
+    near_s, near_h = d_st <= cut, d_ht <= cut
+    table = [[int(near_s.sum()), int((~near_s).sum())], [int(near_h.sum()), int((~near_h).sum())]]
+    near_copy_p = float(fisher_exact(table, alternative="greater").pvalue)
+    leak_p = min(linked_p, difference_p, near_copy_p)
+    a_t = metrics.aats_full(T, S, distance, threads=threads)
+    a_h = metrics.aats_full(H, S, distance, threads=threads)
+    return {
+        "dcr_train": {"synthetic": float(np.median(d_st)), "reference": float(np.median(d_ht))},
+        "dcr_heldout": {"synthetic": float(np.median(d_sh)), "reference": float(np.median(d_hh))},
+        "closer_to_train_share": {"synthetic": float(np.mean(d_st < d_sh)), "reference": float(np.mean(d_ht < d_hh))},
+        "source_linked_share": {"synthetic": float(linked.mean()), "reference": p0},
+        "dcr_difference": {"synthetic": float(np.median(r_s)), "reference": float(np.median(r_h))},
+        "near_copy_share": {"synthetic": float(near_s.mean()), "reference": float(near_h.mean())},
+        "linked_p": linked_p,
+        "near_copy_p": near_copy_p,
+        "difference_p": difference_p,
+        "leak_p": leak_p,
+        "leak_flag": bool(leak_p < LEAK_ALPHA / 3),
+        "aats_train_full": a_t,
+        "aats_heldout_full": a_h,
+        "privacy_loss_full": float(a_h["aats"] - a_t["aats"]),
+        "n": {"train": len(T), "heldout": len(H), "synthetic": len(S)},
+        "source_index": src.tolist(),
+    }
+
+
+def inject_copies(S, T, share, rng):
+    """``S`` with round(share * len(S)) random items replaced by training items (drawn without
+    replacement while T lasts): a set with a KNOWN share of exact training copies."""
+    S = np.array(S, copy=True)
+    k = int(round(share * len(S)))
+    where = rng.choice(len(S), k, replace=False)
+    S[where] = T[rng.choice(len(T), k, replace=k > len(T))]
+    return S
+
+
+def leak_audit(T, H, S, distance, seed=0, threads=1, copy_shares=COPY_SHARES):
+    """``leak_measures`` of S and, beside them, of copy-injection controls: S with a known share
+    of training copies (``inject_copies``) for each of ``copy_shares``, so the audit shows what a
+    leak would have scored at the same set sizes. -> {"synthetic": measures, "copy_controls":
+    {share: measures}}; ``source_index`` is kept for the synthetic set only."""
+    T, H, S = (np.asarray(X) for X in (T, H, S))
+    out = {"synthetic": leak_measures(T, H, S, distance, threads), "copy_controls": {}}
+    for share in copy_shares:
+        m = leak_measures(T, H, inject_copies(S, T, share, np.random.default_rng(seed)), distance, threads)
+        m.pop("source_index")
+        out["copy_controls"][f"{share:g}"] = m
+    return out

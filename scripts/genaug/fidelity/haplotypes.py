@@ -7,11 +7,15 @@ Three sets of 0/1 haplotypes (rows) over the same SNPs (columns):
 - ``synthetic``: an audit sample drawn from the generator (at the training
   frequencies of its conditions).
 
-Every metric comes with a **reference**: the same statistic with held-out
-real haplotypes in the synthetic set's seat, i.e. what a perfect generator
-(fresh people from the same population) would score. Set sizes are matched:
+Every fidelity statistic compares the synthetic haplotypes with HELD-OUT real
+ones (against the training haplotypes a copying generator would look best);
+its **reference** is the same statistic with real training haplotypes in the
+synthetic set's seat (real vs real: what a perfect generator would score).
+The privacy measures' reference puts held-out haplotypes in the synthetic
+set's seat. ``leak`` (``common.leak_audit``) adds DCR to the full train and
+held-out sets, source linkage, full-set AATS and copy-injection controls. Set sizes are matched:
 the synthetic set is subsampled to the size of the set that takes its seat
-in the reference. Which sets each number compares (n_h = len(heldout);
+in the reference. Which sets each number compares (n_h = len(heldout); S_nh / T_nh = S / T drawn down to n_h;
 H1/H2 = the held-out haplotypes split in two halves, whole people to one
 half (``heldout_groups``), balanced within each population
 (``heldout_labels``), drawn afresh in each of ``n_resamples`` resamples;
@@ -19,11 +23,11 @@ T = train, S = synthetic):
 
 | metric | synthetic | reference | better |
 |---|---|---|---|
-| af_correlation | r(AF(S_nh), AF(T)) | r(AF(H), AF(T)) | higher |
-| ld_r2_correlation | r(upper r2(S_nh), upper r2(T)) | same with H | higher |
-| ld_decay_distance | mean abs difference of binned mean r2, S_nh vs T | H vs T | lower |
-| pairwise_distance_wasserstein | W1(within-S_nh distances, within-T) | H vs T | lower |
-| pca_wasserstein | mean over PC1, PC2 of W1(S_nh, T) (PCA fitted on T) | H vs T | lower |
+| af_correlation | r(AF(S_nh), AF(H)) | r(AF(T_nh), AF(H)) | higher |
+| ld_r2_correlation | r(upper r2(S_nh), upper r2(H)) | same with T_nh | higher |
+| ld_decay_distance | mean abs difference of binned mean r2, S_nh vs H | T_nh vs H | lower |
+| pairwise_distance_wasserstein | W1(within-S_nh distances, within-H) | T_nh vs H | lower |
+| pca_wasserstein | mean over PC1, PC2 of W1(S_nh, H) (PCA fitted on T) | T_nh vs H | lower |
 | two_sample_auc_linear / _nonlinear | AUC(real H, S) | AUC(real T, H) | near_0.5 |
 | aats_train | AATS(T, S) | AATS(T, H2) | near_0.5 |
 | aats_heldout | AATS(H1, S) | AATS(H1, H2) | near_0.5 |
@@ -216,53 +220,55 @@ def _evaluate(T, H, S, pos, chrom, seed, threads, heldout_groups, heldout_labels
     rng = np.random.default_rng(seed)
     n_h = len(H)
     S_h = _take(S, n_h, rng)  # the synthetic set at the held-out set's size
+    T_h = _take(T, n_h, rng)  # the reference's training items at the same size
     out = common.Record(BETTER)
 
     put = out.put
 
     # allele frequencies
-    af = {k: allele_frequencies(X) for k, X in (("train", T), ("heldout", H), ("synthetic", S_h))}
-    put("af_correlation", pearson(af["synthetic"], af["train"]), pearson(af["heldout"], af["train"]),
+    af = {k: allele_frequencies(X) for k, X in (("train", T_h), ("heldout", H), ("synthetic", S_h))}
+    put("af_correlation", pearson(af["synthetic"], af["heldout"]), pearson(af["train"], af["heldout"]),
         n=len(S_h))
 
     # LD matrix on evenly spaced SNPs
     ld_idx = even_subset(len(pos), ld_snps)
-    r2 = {k: r2_matrix(X[:, ld_idx]) for k, X in (("train", T), ("heldout", H), ("synthetic", S_h))}
-    put("ld_r2_correlation", pearson(upper(r2["synthetic"]), upper(r2["train"])),
-        pearson(upper(r2["heldout"]), upper(r2["train"])), snps=len(ld_idx))
+    r2 = {k: r2_matrix(X[:, ld_idx]) for k, X in (("train", T_h), ("heldout", H), ("synthetic", S_h))}
+    put("ld_r2_correlation", pearson(upper(r2["synthetic"]), upper(r2["heldout"])),
+        pearson(upper(r2["train"]), upper(r2["heldout"])), snps=len(ld_idx))
     c = chrom[ld_idx]
     same = upper(c[:, None] == c[None, :])
     if not same.all():  # several contigs: pairs within one contig and pairs on two
         for name, pairs in (("ld_r2_correlation_within", same), ("ld_r2_correlation_between", ~same)):
-            put(name, pearson(upper(r2["synthetic"])[pairs], upper(r2["train"])[pairs]),
-                pearson(upper(r2["heldout"])[pairs], upper(r2["train"])[pairs]), pairs=int(pairs.sum()))
+            put(name, pearson(upper(r2["synthetic"])[pairs], upper(r2["heldout"])[pairs]),
+                pearson(upper(r2["train"])[pairs], upper(r2["heldout"])[pairs]), pairs=int(pairs.sum()))
 
     # LD decay with distance
     dec_idx = even_subset(len(pos), decay_snps)
     edges = decay_bins(pos[dec_idx], decay_bins_n, chrom=chrom[dec_idx])
     decay = {}
-    for k, X in (("train", T), ("heldout", H), ("synthetic", S_h)):
+    for k, X in (("train", T_h), ("heldout", H), ("synthetic", S_h)):
         decay[k], counts = ld_decay(r2_matrix(X[:, dec_idx]), pos[dec_idx], edges, chrom=chrom[dec_idx])
-    put("ld_decay_distance", curve_distance(decay["synthetic"], decay["train"]),
-        curve_distance(decay["heldout"], decay["train"]), snps=len(dec_idx))
+    put("ld_decay_distance", curve_distance(decay["synthetic"], decay["heldout"]),
+        curve_distance(decay["train"], decay["heldout"]), snps=len(dec_idx))
 
     # pairwise haplotype distances
     dist = {k: pairwise_hamming(X, rng=np.random.default_rng(seed))
-            for k, X in (("train", T), ("heldout", H), ("synthetic", S_h))}
-    put("pairwise_distance_wasserstein", wasserstein1d(dist["synthetic"], dist["train"]),
-        wasserstein1d(dist["heldout"], dist["train"]))
+            for k, X in (("train", T_h), ("heldout", H), ("synthetic", S_h))}
+    put("pairwise_distance_wasserstein", wasserstein1d(dist["synthetic"], dist["heldout"]),
+        wasserstein1d(dist["train"], dist["heldout"]))
 
-    # PCA fitted on the real training haplotypes
+    # PCA fitted on the real training haplotypes (all of them)
     pca = metrics.fit_pca(T, k=2)
-    pc = {k: pca.transform(X) for k, X in (("train", T), ("heldout", H), ("synthetic", S_h))}
+    pc = {k: pca.transform(X) for k, X in (("train", T_h), ("heldout", H), ("synthetic", S_h))}
     put("pca_wasserstein",
-        np.mean([wasserstein1d(pc["synthetic"][:, i], pc["train"][:, i]) for i in range(2)]),
-        np.mean([wasserstein1d(pc["heldout"][:, i], pc["train"][:, i]) for i in range(2)]))
+        np.mean([wasserstein1d(pc["synthetic"][:, i], pc["heldout"][:, i]) for i in range(2)]),
+        np.mean([wasserstein1d(pc["train"][:, i], pc["heldout"][:, i]) for i in range(2)]))
 
     # two-sample AUCs, AATS, privacy loss, identical share (Hamming distances)
     n_aats = common.shared_metrics(out, T, H, S, "hamming", seed, threads, heldout_groups=heldout_groups,
                                    heldout_labels=heldout_labels, n_resamples=n_resamples, auc_folds=auc_folds)
     segments.put_segment_check(out, T, H, S, pos, chrom, heldout_groups, heldout_labels, seed)
+    leak = common.leak_audit(T, H, S, "hamming", seed, threads)
 
     # small arrays for the figures
     crng = np.random.default_rng(seed)
@@ -285,4 +291,4 @@ def _evaluate(T, H, S, pos, chrom, seed, threads, heldout_groups, heldout_labels
     }
     return {"n": {"train": len(T), "heldout": n_h, "synthetic": len(S), "snps": int(len(pos)),
                   "aats": n_aats},
-            "metrics": dict(out), "curves": curves}
+            "metrics": dict(out), "leak": leak, "curves": curves}

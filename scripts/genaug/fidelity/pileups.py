@@ -6,16 +6,25 @@ columns), so a cell holds the share of each code. On those features:
 
 | metric | synthetic | reference | better |
 |---|---|---|---|
-| channel_profile_distance | mean abs difference of the channel column profiles¹, S_nh vs T | H vs T | lower |
-| depth_wasserstein | W1 of per-item read depth (rows with a read), S_nh vs T | H vs T | lower |
-| summary_feature_distance | mean over summary features² of abs(mean difference) / sd(T), S_nh vs T | H vs T | lower |
+| channel_profile_distance | mean abs difference of the channel column profiles¹, S_nh vs H | T_nh vs H | lower |
+| depth_wasserstein | W1 of per-item read depth (rows with a read), S_nh vs H | T_nh vs H | lower |
+| summary_feature_distance | mean over summary features² of abs(mean difference)/sd(H), S_nh vs H | T_nh vs H | lower |
 
 ¹ per channel, the mean over items and rows of each column. ² the logistic
 detector's summary features (``detect.features``).
 
-plus the shared two-sample AUCs, AATS (Euclidean), privacy loss and identical
-share (``common.py``). S_nh: the synthetic set subsampled to the held-out
-set's size, so both sides of a comparison have the same noise.
+Every fidelity statistic compares the synthetic items with HELD-OUT real ones
+(against the training items a copying generator would score best); the
+reference is real training items against the same held-out ones. S_nh / T_nh:
+the synthetic / training set subsampled to the held-out set's size, so both
+sides of a comparison have the same noise.
+
+Plus the shared two-sample AUCs, AATS (Euclidean), privacy loss and identical
+share (``common.py``), and the leak audit (``common.leak_audit``: DCR to the
+full train and held-out sets, source linkage, full-set AATS, copy-injection
+controls). The nearest-neighbour measures use ``read_order_free`` features
+(per-column code shares over an item's reads), so reordering or subsampling
+the reads of a training item does not hide it.
 """
 
 import numpy as np
@@ -26,6 +35,7 @@ from .. import metrics
 from ..detect.features import summary_features
 from ..encode import channels as ch
 from ..layouts import make_layout
+from ..layouts.pileup import CATEGORICAL
 from ..metrics.twosample import torch_threads
 from . import common
 
@@ -41,6 +51,41 @@ def features(X, channels, grid=GRID):
     parts = [lay.to_float(np.asarray(X[i:i + CHUNK])) for i in range(0, len(X), CHUNK)]
     Z = torch.cat(parts).numpy() if parts else np.zeros((0,) + lay.net_shape, np.float32)
     return Z.reshape(len(Z), -1), Z
+
+
+def read_order_free(X, channels, columns=64):
+    X = np.asarray(X)
+    parts = [_read_order_free(X[i:i + CHUNK], channels, columns) for i in range(0, len(X), CHUNK)]
+    return np.concatenate(parts) if parts else np.zeros((0, 0), np.float32)
+
+
+def _read_order_free(X, channels, columns):
+    """float32 (N, F) features of pileups that no reordering or subsampling of reads changes (in
+    expectation): per column (pooled to ``columns`` bins), the share of each code of every
+    categorical channel and the mean of every continuous channel over the item's reads (rows
+    with a base anywhere). The distance space of the privacy measures: a permuted, subsampled
+    copy of a training item stays next to its source."""
+    X = np.asarray(X)
+    names = [str(c) for c in channels]
+    base = names.index("base")
+    reads = (X[:, base] != 0).any(-1)  # (N, rows)
+    n_reads = np.maximum(reads.sum(1), 1).astype(np.float64)[:, None]  # (N, 1)
+    width = X.shape[-1]
+    bins = np.minimum(np.arange(width) * min(columns, width) // width, min(columns, width) - 1)
+    parts = []
+    for c, name in enumerate(names):
+        codes = CATEGORICAL.get(name)
+        if codes:
+            code = ch.decode_categorical(codes, X[:, c])
+            for k in range(len(codes)):
+                parts.append((((code == k) & reads[:, :, None]).sum(1) / n_reads))
+        else:
+            parts.append((X[:, c].astype(np.float64) * reads[:, :, None]).sum(1) / n_reads / 255.0)
+    F = np.stack(parts, 1)  # (N, features, W)
+    pooled = np.zeros(F.shape[:2] + (int(bins.max()) + 1,))
+    np.add.at(pooled, (slice(None), slice(None), bins), F)
+    pooled /= np.bincount(bins)
+    return pooled.reshape(len(X), -1).astype(np.float32)
 
 
 def depth(X):
@@ -62,25 +107,30 @@ def evaluate(train, heldout, synthetic, channels, seed=0, threads=1, heldout_gro
 def _evaluate(T, H, S, channels, seed, threads, heldout_groups, grid, n_resamples, auc_folds):
     rng = np.random.default_rng(seed)
     S_h = common.take(S, len(H), rng)
+    T_h = common.take(T, len(H), rng)  # the reference's stand-in: real training items at the same size
     rec = common.Record(BETTER)
     feats, grids = {}, {}
-    for k, X in (("train", T), ("heldout", H), ("synthetic", S), ("synthetic_h", S_h)):
+    for k, X in (("train", T), ("heldout", H), ("synthetic", S), ("synthetic_h", S_h), ("train_h", T_h)):
         feats[k], grids[k] = features(X, channels, grid)
     profile = {k: grids[k].mean((0, 2)) for k in grids}  # (C', W')
-    rec.put("channel_profile_distance", np.abs(profile["synthetic_h"] - profile["train"]).mean(),
-            np.abs(profile["heldout"] - profile["train"]).mean())
-    d = {k: depth(X) for k, X in (("train", T), ("heldout", H), ("synthetic_h", S_h))}
-    rec.put("depth_wasserstein", common.wasserstein1d(d["synthetic_h"], d["train"]),
-            common.wasserstein1d(d["heldout"], d["train"]))
-    sf = {k: summary_features(X, "image", channels) for k, X in (("train", T), ("heldout", H), ("synthetic_h", S_h))}
-    sd = sf["train"].std(0)
+    rec.put("channel_profile_distance", np.abs(profile["synthetic_h"] - profile["heldout"]).mean(),
+            np.abs(profile["train_h"] - profile["heldout"]).mean())
+    d = {k: depth(X) for k, X in (("train", T), ("heldout", H), ("synthetic_h", S_h), ("train_h", T_h))}
+    rec.put("depth_wasserstein", common.wasserstein1d(d["synthetic_h"], d["heldout"]),
+            common.wasserstein1d(d["train_h"], d["heldout"]))
+    sf = {k: summary_features(X, "image", channels)
+          for k, X in (("heldout", H), ("synthetic_h", S_h), ("train_h", T_h))}
+    sd = sf["heldout"].std(0)
     sd[sd < 1e-6] = 1.0
-    rec.put("summary_feature_distance", (np.abs(sf["synthetic_h"].mean(0) - sf["train"].mean(0)) / sd).mean(),
-            (np.abs(sf["heldout"].mean(0) - sf["train"].mean(0)) / sd).mean())
+    rec.put("summary_feature_distance", (np.abs(sf["synthetic_h"].mean(0) - sf["heldout"].mean(0)) / sd).mean(),
+            (np.abs(sf["train_h"].mean(0) - sf["heldout"].mean(0)) / sd).mean())
+    # nearest-neighbour measures in a read-order-free space (a permuted copy is still a copy)
+    free = {k: read_order_free(X, channels) for k, X in (("train", T), ("heldout", H), ("synthetic", S))}
     n_aats = common.shared_metrics(rec, feats["train"], feats["heldout"], feats["synthetic"], "euclidean", seed,
                                    threads, heldout_groups=heldout_groups, n_resamples=n_resamples,
-                                   auc_folds=auc_folds, T_exact=T, H_exact=H,
-                                   S_exact=S)
+                                   auc_folds=auc_folds, T_exact=T, H_exact=H, S_exact=S,
+                                   T_near=free["train"], H_near=free["heldout"], S_near=free["synthetic"])
+    leak = common.leak_audit(free["train"], free["heldout"], free["synthetic"], "euclidean", seed, threads)
     pca = metrics.fit_pca(feats["train"], k=2)
     crng = np.random.default_rng(seed)
     curves = {
@@ -92,11 +142,10 @@ def _evaluate(T, H, S, channels, seed, threads, heldout_groups, grid, n_resample
         "profiles": {k: np.round(profile[k], 5).tolist() for k in ("train", "heldout", "synthetic")},
     }
     return {"n": {"train": len(T), "heldout": len(H), "synthetic": len(S), "aats": n_aats},
-            "metrics": dict(rec), "curves": curves}
+            "metrics": dict(rec), "leak": leak, "curves": curves}
 
 
 def _profile_names(channels):
-    from ..layouts.pileup import CATEGORICAL
     names = []
     for c in channels:
         codes = CATEGORICAL.get(str(c))

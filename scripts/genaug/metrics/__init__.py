@@ -15,6 +15,7 @@ from genaug.metrics.classification import (
     binary_metrics,
     choose_threshold,
     confusion,
+    holm,
     mean_sd,
     multiclass_metrics,
     paired_bootstrap,
@@ -22,21 +23,24 @@ from genaug.metrics.classification import (
     roc_auc,
 )
 from genaug.metrics.pca import PCA, fit_pca
-from genaug.metrics.privacy import aats, identical_share, privacy_loss
+from genaug.metrics.privacy import aats, aats_full, identical_share, nearest, privacy_loss
 
 _LAZY = {"two_sample_auc": "genaug.metrics.twosample"}  # imports torch (its MLP): loaded on first use
 
 __all__ = [
     "PCA",
     "aats",
+    "aats_full",
     "average_precision",
     "binary_metrics",
     "choose_threshold",
     "confusion",
     "fit_pca",
+    "holm",
     "identical_share",
     "mean_sd",
     "multiclass_metrics",
+    "nearest",
     "paired_bootstrap",
     "pr_curve",
     "privacy_loss",

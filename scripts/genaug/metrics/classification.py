@@ -240,20 +240,29 @@ def _weighted_metric(metric, y, run, w):
     return _ratio(np.sum(wp[:, ::-1] * prec, axis=1), n_pos)
 
 
-def paired_bootstrap(y_true, runs_a, runs_b, metric, n_boot=1000, seed=0, level=0.95):
+def paired_bootstrap(y_true, runs_a, runs_b, metric, n_boot=1000, seed=0, level=0.95, groups=None,
+                     resample_runs=False):
     """Paired bootstrap of (mean metric over runs_a) - (mean metric over runs_b).
 
     ``runs_a`` / ``runs_b``: lists (one per replicate seed) of
     ``(score, threshold)`` on the same test items ``y_true``. ``metric`` is one
     of f1, precision, recall (at each run's threshold), auroc, auprc. Each of
-    the ``n_boot`` resamples draws n item indices with replacement (numpy
-    ``default_rng(seed)``) and applies the same indices to every run of both
-    sides. For auroc / auprc, resamples holding one class only are skipped and
-    counted in ``skipped``; ``lo`` / ``hi`` / ``p_le_0`` are over the rest.
+    the ``n_boot`` resamples draws whole ``groups`` (one label per item: blocks,
+    people; default: every item its own group) with replacement, as many as
+    there are groups (numpy ``default_rng(seed)``: ``integers(0, G, (n_boot, G))``
+    over the groups in order of first appearance), and applies the same draw to
+    every run of both sides: items that cluster move together, so the interval
+    does not pretend they are independent. With singleton groups this is the
+    item bootstrap, draw for draw. ``resample_runs``: each resample also draws
+    each side's runs with replacement (as many as it has), so the interval holds
+    seed-to-seed variance as well. For auroc / auprc, resamples holding one class
+    only are skipped and counted in ``skipped``; ``lo`` / ``hi`` / ``p_le_0`` are
+    over the rest.
 
     Returns {"diff": observed difference on the full test set, "lo", "hi":
     percentile interval at ``level`` (numpy linear quantiles), "n_boot",
-    "level", "p_le_0": share of resampled differences <= 0, "skipped"}.
+    "level", "p_le_0": share of resampled differences <= 0, "p_two_sided":
+    min(1, 2 min(share <= 0, share >= 0)), "skipped", "n_groups"}.
     """
     if metric not in BOOTSTRAP_METRICS:
         raise ValueError(f"metric {metric!r} is not one of {', '.join(BOOTSTRAP_METRICS)}")
@@ -263,18 +272,33 @@ def paired_bootstrap(y_true, runs_a, runs_b, metric, n_boot=1000, seed=0, level=
         raise ValueError(f"level must be in (0, 1); got {level}")
     y = _labels(y_true)
     n = y.size
-
-    def diff(w):
-        a = np.mean([_weighted_metric(metric, y, r, w) for r in runs_a], axis=0)
-        b = np.mean([_weighted_metric(metric, y, r, w) for r in runs_b], axis=0)
-        return a - b
-
+    B = int(n_boot)
+    if groups is None:
+        item_group = np.arange(n)
+    else:
+        groups = np.asarray(groups)
+        if len(groups) != n:
+            raise ValueError(f"{len(groups)} groups for {n} test items")
+        _, first, inv = np.unique(groups, return_index=True, return_inverse=True)
+        order = np.argsort(first)  # groups numbered by first appearance
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        item_group = rank[inv]
+    G = int(item_group.max()) + 1 if n else 0
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, n, size=(int(n_boot), n))
-    w = np.bincount((idx + n * np.arange(int(n_boot))[:, None]).ravel(),
-                    minlength=int(n_boot) * n).reshape(int(n_boot), n).astype(np.float64)
-    observed = float(diff(np.ones((1, n)))[0])
-    boots = diff(w)
+    idx = rng.integers(0, G, size=(B, G))
+    counts = np.bincount((idx + G * np.arange(B)[:, None]).ravel(), minlength=B * G).reshape(B, G)
+    w = counts[:, item_group].astype(np.float64)
+
+    def side(runs, w, pick):
+        values = np.stack([_weighted_metric(metric, y, r, w) for r in runs])  # (runs, B)
+        if pick is None:
+            return values.mean(axis=0)
+        return np.take_along_axis(values, pick.T, axis=0).mean(axis=0)
+
+    observed = float(side(runs_a, np.ones((1, n)), None)[0] - side(runs_b, np.ones((1, n)), None)[0])
+    picks = [rng.integers(0, len(r), size=(B, len(r))) if resample_runs else None for r in (runs_a, runs_b)]
+    boots = side(runs_a, w, picks[0]) - side(runs_b, w, picks[1])
     skipped = 0
     if metric in ("auroc", "auprc"):
         n_pos = w[:, y == 1].sum(axis=1)
@@ -287,14 +311,32 @@ def paired_bootstrap(y_true, runs_a, runs_b, metric, n_boot=1000, seed=0, level=
         alpha = (1.0 - level) / 2.0
         lo, hi = np.quantile(boots, [alpha, 1.0 - alpha])
         p_le_0 = float(np.mean(boots <= 0))
+        p_two = float(min(1.0, 2 * min(p_le_0, np.mean(boots >= 0))))
     else:
-        lo = hi = p_le_0 = float("nan")
+        lo = hi = p_le_0 = p_two = float("nan")
     return {
         "diff": observed,
         "lo": float(lo),
         "hi": float(hi),
-        "n_boot": int(n_boot),
+        "n_boot": B,
         "level": float(level),
         "p_le_0": p_le_0,
+        "p_two_sided": p_two,
         "skipped": skipped,
+        "n_groups": G,
     }
+
+
+def holm(p_values):
+    """Holm-Bonferroni adjusted p-values (step-down, monotone, capped at 1), in the input order;
+    nan stays nan and does not count as a test."""
+    p = np.asarray(p_values, np.float64)
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    m = len(ok)
+    if not m:
+        return out
+    order = ok[np.argsort(p[ok], kind="mergesort")]
+    adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out[order] = np.minimum(adj, 1.0)
+    return out

@@ -74,12 +74,45 @@ def _nn_min(A, B, metric, exclude_self=False):
     return np.rint(d * d) if metric == "hamming" else d
 
 
+def nearest(A, B, metric="euclidean", exclude_self=False, threads=1):
+    """Distance to the closest record (DCR) of every row of ``A`` in the WHOLE set ``B``, and
+    that record's index: -> (distances float64, indices int64). ``exclude_self``: ``A`` is
+    ``B`` and each row's own entry is left out (leave-one-out; an identical other row still
+    gives 0). Hamming distances are exact counts (as in ``aats``)."""
+    A, B = _prepare(A, B, metric, ("A", "B"))
+    k = 2 if exclude_self else 1
+    if len(B) < k:
+        return np.full(len(A), np.inf), np.full(len(A), -1, np.int64)
+    with threadpool_limits(max(1, int(threads))):
+        d, idx = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(B).kneighbors(A, return_distance=True)
+    if exclude_self:  # the self match may come second when another row ties at distance 0
+        own = idx[:, 0] == np.arange(len(A))
+        d = np.where(own, d[:, 1], d[:, 0])
+        idx = np.where(own, idx[:, 1], idx[:, 0])
+    else:
+        d, idx = d[:, 0], idx[:, 0]
+    return (np.rint(d * d) if metric == "hamming" else d), idx.astype(np.int64)
+
+
+def aats_full(real, synthetic, metric="euclidean", threads=1):
+    """AATS of the WHOLE sets (no subsampling; sizes may differ): {"aats", "aa_truth", "aa_syn",
+    "n_real", "n_synthetic"}. With unequal sizes its no-leak value is not 0.5: read it beside
+    a reference or a copy-injection control of the same sizes."""
+    T, S = _prepare(real, synthetic, metric, ("real", "synthetic"))
+    if len(T) < 2 or len(S) < 2:
+        raise ValueError(f"AATS needs at least 2 items per set; got {len(T)} real, {len(S)} synthetic")
+    with threadpool_limits(max(1, int(threads))):
+        aa_truth, aa_syn = _aats_parts(T, S, metric)
+    return {"aats": (aa_truth + aa_syn) / 2.0, "aa_truth": aa_truth, "aa_syn": aa_syn, "n_real": len(T),
+            "n_synthetic": len(S)}
+
+
 def _subsample(x, n, rng):
     return x if len(x) == n else x[np.sort(rng.choice(len(x), size=n, replace=False))]
 
 
 def _aats_parts(T, S, metric, d_ss=None):
-    """AA_truth, AA_syn of equal-size sets; d_SS may be passed in to reuse."""
+    """AA_truth, AA_syn of two sets (equal sizes for the textbook AATS); d_SS may be passed in to reuse."""
     d_tt = _nn_min(T, T, metric, exclude_self=True)
     d_ts, d_st = _nn_min(T, S, metric), _nn_min(S, T, metric)
     if d_ss is None:
