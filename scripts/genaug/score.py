@@ -97,7 +97,7 @@ def plan_scoring(model, bam_path, reference, candidates, settings=SvSettings(), 
     detector = load_detector(model)
     item_shape = settings.stack_settings((0, 0)).item_shape
     detector.check((0,) + item_shape, ch.CHANNELS, model)
-    checks.check_vcf_index(candidates)
+    checks.check_vcf(candidates)
     bam = checks.open_alignments(bam_path, reference)
     fasta = checks.open_reference(reference)
     with bam, fasta:
