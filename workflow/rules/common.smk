@@ -8,6 +8,7 @@ import sys
 sys.path.insert(0, os.path.join(workflow.basedir, os.pardir, "scripts"))
 from genaug import detect as genaug_detect
 from genaug import generators as genaug_generators
+from genaug.configcheck import stop
 from genaug.tensors import KIND_LAYOUTS
 
 
@@ -20,7 +21,7 @@ def _check_datasets():
         for key in ("bam", "reference", "truth", "candidates", "vcf", "samples"):
             path = ds.get(key)
             if path and not os.path.exists(path):
-                raise ValueError(f"config: datasets.{name}.{key}: file {path} not found")
+                stop(f"config: datasets.{name}.{key}: file {path} not found")
 
 
 _check_datasets()
@@ -39,12 +40,12 @@ def _check_generators():
         layout = KIND_LAYOUTS[ds["kind"]]
         for g in dataset_generators(name):
             if g not in genaug_generators.GENERATORS:
-                raise ValueError(f"config: {key}: unknown generator '{g}' "
-                                 f"(known: {', '.join(genaug_generators.GENERATORS)})")
+                stop(f"config: {key}: unknown generator '{g}' "
+                     f"(known: {', '.join(genaug_generators.GENERATORS)})")
             if not genaug_generators.supports(g, layout):
                 fit = [x for x in genaug_generators.GENERATORS if genaug_generators.supports(x, layout)]
-                raise ValueError(f"config: {key}: generator '{g}' does not learn {layout} items "
-                                 f"(dataset {name}, kind {ds['kind']}); generators for {layout}: {', '.join(fit)}")
+                stop(f"config: {key}: generator '{g}' does not learn {layout} items "
+                     f"(dataset {name}, kind {ds['kind']}); generators for {layout}: {', '.join(fit)}")
 
 
 _check_generators()
@@ -85,15 +86,15 @@ def _check_detectors():
         key = f"datasets.{name}.detectors" if ds.get("detectors") is not None else f"detect.detectors.{ds['kind']}"
         layout = KIND_LAYOUTS[ds["kind"]]
         if not dataset_detectors(name):
-            raise ValueError(f"config: {key}: no detector for dataset {name} (kind {ds['kind']})")
+            stop(f"config: {key}: no detector for dataset {name} (kind {ds['kind']})")
         for d in dataset_detectors(name):
             spec = genaug_detect.DETECTORS.get(d)
             if spec is None:
-                raise ValueError(f"config: {key}: unknown detector '{d}' (known: {', '.join(genaug_detect.DETECTORS)})")
+                stop(f"config: {key}: unknown detector '{d}' (known: {', '.join(genaug_detect.DETECTORS)})")
             if not spec.supports(layout):
                 fit = [x for x, sp in genaug_detect.DETECTORS.items() if sp.supports(layout)]
-                raise ValueError(f"config: {key}: detector '{d}' does not take {layout} items "
-                                 f"(dataset {name}, kind {ds['kind']}); detectors for {layout}: {', '.join(fit)}")
+                stop(f"config: {key}: detector '{d}' does not take {layout} items "
+                     f"(dataset {name}, kind {ds['kind']}); detectors for {layout}: {', '.join(fit)}")
 
 
 _check_detectors()
@@ -140,21 +141,21 @@ def _check_score_samples():
         key = f"config: score.samples.{name}"
         ds = DATASETS.get(sm["dataset"])
         if ds is None or ds["kind"] != "sv":
-            raise ValueError(f"{key}.dataset: '{sm['dataset']}' is not a dataset of kind sv "
-                             f"(sv datasets: {', '.join(d for d in DATASETS if DATASETS[d]['kind'] == 'sv') or 'none'})")
+            stop(f"{key}.dataset: '{sm['dataset']}' is not a dataset of kind sv "
+                 f"(sv datasets: {', '.join(d for d in DATASETS if DATASETS[d]['kind'] == 'sv') or 'none'})")
         if sm["detector"] not in dataset_detectors(sm["dataset"]):
-            raise ValueError(f"{key}.detector: '{sm['detector']}' is not a detector of dataset {sm['dataset']} "
-                             f"({', '.join(dataset_detectors(sm['dataset']))})")
+            stop(f"{key}.detector: '{sm['detector']}' is not a detector of dataset {sm['dataset']} "
+                 f"({', '.join(dataset_detectors(sm['dataset']))})")
         if sm["strategy"] not in detector_strategies(sm["dataset"], sm["detector"]):
-            raise ValueError(f"{key}.strategy: '{sm['strategy']}' is not a strategy of detector {sm['detector']} of "
-                             f"dataset {sm['dataset']} ({', '.join(detector_strategies(sm['dataset'], sm['detector']))})")
+            stop(f"{key}.strategy: '{sm['strategy']}' is not a strategy of detector {sm['detector']} of "
+                 f"dataset {sm['dataset']} ({', '.join(detector_strategies(sm['dataset'], sm['detector']))})")
         if sm["replicate"] not in detector_replicates(sm["detector"]):
-            raise ValueError(f"{key}.replicate: {sm['replicate']} but detector {sm['detector']} runs replicates "
-                             f"{', '.join(map(str, detector_replicates(sm['detector'])))} (detect.replicates: "
-                             f"{config['detect']['replicates']})")
+            stop(f"{key}.replicate: {sm['replicate']} but detector {sm['detector']} runs replicates "
+                 f"{', '.join(map(str, detector_replicates(sm['detector'])))} (detect.replicates: "
+                 f"{config['detect']['replicates']})")
         for k in ("bam", "reference", "candidates"):
             if not os.path.exists(sm[k]):
-                raise ValueError(f"{key}.{k}: file {sm[k]} not found")
+                stop(f"{key}.{k}: file {sm[k]} not found")
 
 
 _check_score_samples()
