@@ -7,6 +7,7 @@ split.npz (int64 item indices: train, val, test, unused) and a counts TSV
 
 from genaug.errors import InputError
 from genaug.logs import rule_script
+from genaug.outputs import write_tsv
 from genaug.split import SPLITS, make_split, save_split, split_counts
 from genaug.tensors import load_encoded
 
@@ -26,5 +27,5 @@ with rule_script(snakemake) as log:
         rows = counts[counts["split"] == name]
         log.info("%-6s %s", name, ", ".join(f"{c}={n}" for c, n in zip(rows["class"], rows["n"])))
     save_split(snakemake.output.split, split)
-    counts.to_csv(snakemake.output.counts, sep="\t", index=False)
+    write_tsv(counts, snakemake.output.counts)
     log.info("wrote %s and %s", snakemake.output.split, snakemake.output.counts)

@@ -2,7 +2,8 @@
 
 Every writer goes through ``replacing(path)``: it yields a ``.partial`` path to
 write, renames it to ``path`` when the block ends without error, and removes
-it otherwise.
+it otherwise. A write that fails (disk full, read-only) raises OSError naming ``path``;
+``genaug.logs.rule_script`` turns it into one line.
 """
 
 import contextlib
@@ -19,8 +20,12 @@ def replacing(path):
     try:
         yield tmp
         os.replace(tmp, path)
+    except OSError as e:
+        if e.filename is None:  # a failed write() names no file: name the output
+            raise OSError(e.errno, e.strerror or str(e), path) from e
+        raise
     finally:
-        if os.path.exists(tmp):
+        if os.path.lexists(tmp):
             os.remove(tmp)
 
 

@@ -100,7 +100,7 @@ def plan_scoring(model, bam_path, reference, candidates, settings=SvSettings(), 
     checks.check_vcf(candidates)
     bam = checks.open_alignments(bam_path, reference)
     fasta = checks.open_reference(reference)
-    with bam, fasta:
+    with checks.handles(bam, fasta):
         contig_lengths = checks.shared_contigs(bam, fasta, bam_path, reference)
         records = _records(candidates, settings.contig_rename, contig_lengths, rename_key)
         # the encoder's loci, one per scorable record and in VCF order: both passes type records

@@ -4,6 +4,7 @@ Each failure raises ``InputError`` whose message is one line naming the file
 and the problem.
 """
 
+import contextlib
 import gzip
 import hashlib
 import logging
@@ -26,6 +27,21 @@ def _index_paths(path):
     for suf in INDEX_SUFFIXES.get(ext.lower(), ()):
         yield path + suf
         yield root + suf
+
+
+@contextlib.contextmanager
+def handles(*files):
+    """Close pysam files at the end of the block; a close that fails after a read error
+    ("Closing failed") never hides the error that ended the block."""
+    try:
+        yield files
+    except BaseException:
+        for f in files:
+            with contextlib.suppress(OSError):
+                f.close()
+        raise
+    for f in files:
+        f.close()
 
 
 def sniff(path):
@@ -111,8 +127,8 @@ def check_sorted(f, path, n=SORT_CHECK_READS):
 
 
 def open_alignments(path, reference=None):
-    """Open a BAM/CRAM after checking it exists, is what its name says, is coordinate-sorted,
-    and has a fresh index and an EOF marker."""
+    """Open a BAM/CRAM after checking it exists, is what its name says (a CRAM: written with
+    this reference), is coordinate-sorted, and has a fresh index and an EOF marker."""
     path = str(path)
     if not os.path.exists(path):
         raise InputError(path, "file not found")
@@ -120,7 +136,10 @@ def open_alignments(path, reference=None):
     if ext not in INDEX_SUFFIXES:
         raise InputError(path, "expected a .bam or .cram file")
     _alignment_format(path, ext)
-    with _open_raw(path, reference) as raw:
+    if ext == ".cram":
+        check_cram_reference(path, reference)
+    raw = _open_raw(path, reference)
+    with handles(raw):
         check_sorted(raw, path)
     index = next((p for p in _index_paths(path) if os.path.exists(p)), None)
     if index is None:
@@ -195,20 +214,25 @@ def shared_contigs(bam, fasta, bam_path, fasta_path):
 
 
 
-def check_cram_reference(bam, fasta, bam_path, fasta_path, contigs):
-    """A CRAM decodes against its reference: every shared contig's MD5 (header M5) must match the
-    given reference, or the pileups' bases would be silently wrong."""
-    if not bam.is_cram:
-        return
-    m5 = {sq["SN"]: sq.get("M5") for sq in bam.header.to_dict().get("SQ", [])}
-    for c in contigs:
-        want = m5.get(c)
-        if not want:
-            continue
-        got = hashlib.md5(fasta.fetch(c).upper().encode("ascii")).hexdigest()
-        if got != want.lower():
-            raise InputError(bam_path, f"contig '{c}' has MD5 {want} in the CRAM header but {got} in reference "
-                                       f"{fasta_path}: not the reference the CRAM was written with; set the "
+def check_cram_reference(path, reference):
+    """A CRAM decodes against its reference: every contig's MD5 (header M5) that the reference
+    also has must match it, or htslib fails mid-file ("truncated file") or, where a slice
+    carries no checksum, stacks wrong bases."""
+    if not reference:
+        raise InputError(path, "a CRAM needs the reference it was written with; set the dataset's reference")
+    raw = _open_raw(path, reference)
+    with handles(raw):
+        m5 = {sq["SN"]: sq.get("M5") for sq in raw.header.to_dict().get("SQ", [])}
+    fasta = open_reference(reference)
+    with handles(fasta):
+        for c in fasta.references:
+            want = m5.get(c)
+            if not want:
+                continue
+            got = hashlib.md5(fasta.fetch(c).upper().encode("ascii")).hexdigest()
+            if got != want.lower():
+                raise InputError(path, f"contig '{c}' has MD5 {want} in the CRAM header but {got} in reference "
+                                       f"{reference}: not the reference the CRAM was written with; set the "
                                        "dataset's reference to that FASTA")
 
 

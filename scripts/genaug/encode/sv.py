@@ -175,7 +175,7 @@ def _stack_to_writer(writer, bam_path, reference, tid_names, item_tid, left, rig
     if threads <= 1 or len(chunks) <= 1:
         bam, fasta = _open(bam_path, reference)
         buf = np.zeros(shape, np.uint8)  # reused: fresh pages are slow to touch
-        with bam, fasta:
+        with checks.handles(bam, fasta):
             for i, (tid, lft, rgt) in enumerate(chunks):
                 X, d = stack_items(bam, fasta, tid_names, tid, lft, rgt, stack_settings, out=buf)
                 take(i, X, d)
@@ -222,9 +222,8 @@ def plan_sv(bam_path, reference, truth, candidates=None, settings=SvSettings(), 
         if p:
             checks.check_vcf(p)
     bam, fasta = _open(bam_path, reference)
-    with bam, fasta:
+    with checks.handles(bam, fasta):
         contig_lengths = checks.shared_contigs(bam, fasta, bam_path, reference)
-        checks.check_cram_reference(bam, fasta, bam_path, reference, contig_lengths)
         items = candidate_loci(truth, candidates, contig_lengths, settings, seed, fasta)
         tid_names = list(contig_lengths)
         item_tid = items.contig.map(tid_names.index).to_numpy(np.int64)
@@ -247,7 +246,7 @@ def check_evidence(depth, plan, bam_path, reference, settings):
 
     def diagnose(which):
         bam, fasta = _open(bam_path, reference)
-        with bam, fasta:
+        with checks.handles(bam, fasta):
             return evidence.explain(bam, bam_path, plan.tid_names, plan.item_tid, plan.left, plan.right,
                                     plan.stack, which=which)[1]
 
