@@ -69,3 +69,31 @@ def rule_script(snakemake, name=None):
     finally:
         for handler in logging.getLogger().handlers:
             handler.flush()
+
+
+def failure_lines(snakemake_log):
+    """The one-line messages of the jobs that failed in a Snakemake run, read from their rule logs
+    (named in Snakemake's own log: a path or a list of them): what ``onerror`` prints last, so they end the run's output."""
+    import re
+
+    text = ""
+    for path in [snakemake_log] if isinstance(snakemake_log, (str, bytes)) else list(snakemake_log or []):
+        try:
+            with open(path) as f:
+                text += f.read()
+        except OSError:
+            continue
+    lines = []
+    for rule_log in dict.fromkeys(re.findall(r"^\s+log: (.+?) \(check log file", text, re.M)):
+        for path in rule_log.split(", "):
+            try:
+                with open(path) as f:
+                    body = f.read()
+            except OSError:
+                continue
+            for m in re.finditer(r" (ERROR|CRITICAL) genaug\.\S+: (.*)", body):
+                if m.group(1) == "ERROR":
+                    lines.append(f"genaug: {m.group(2)}")
+                else:
+                    lines.append(f"genaug: a job failed unexpectedly: the traceback is in {path}")
+    return list(dict.fromkeys(lines))

@@ -9,6 +9,7 @@ sys.path.insert(0, os.path.join(workflow.basedir, os.pardir, "scripts"))
 from genaug import detect as genaug_detect
 from genaug import generators as genaug_generators
 from genaug.configcheck import stop
+from genaug.logs import failure_lines
 from genaug.tensors import KIND_LAYOUTS
 
 
@@ -25,6 +26,13 @@ def _check_datasets():
 
 
 _check_datasets()
+
+
+def print_failures(snakemake_log):
+    """onerror: the failed jobs' one-line messages (genaug.logs.failure_lines), last on stderr."""
+    lines = failure_lines(snakemake_log)
+    if lines:
+        print("\n".join(lines), file=sys.stderr)
 
 
 def dataset_generators(name):
