@@ -21,12 +21,15 @@ def replacing(path):
         yield tmp
         os.replace(tmp, path)
     except OSError as e:
-        if e.filename is None:  # a failed write() names no file: name the output
-            raise OSError(e.errno, e.strerror or str(e), path) from e
-        raise
+        raise naming(e, path) from e
     finally:
         if os.path.lexists(tmp):
             os.remove(tmp)
+
+
+def naming(e, path):
+    """``e`` (an OSError) naming ``path`` when it names no file: a failed write() does not."""
+    return e if e.filename is not None else OSError(e.errno, e.strerror or str(e), str(path))
 
 
 def write_json(obj, path):

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib import format as npformat
 
+from .outputs import naming, replacing
+
 LAYOUTS = ("image", "binary", "vector", "sequence")
 # the layout of each data kind's encoded items
 KIND_LAYOUTS = {"sv": "image", "haplotypes": "binary", "expression": "vector", "sequences": "sequence"}
@@ -97,8 +99,11 @@ class EncodedWriter:
         try:
             self._member.close()
             self._zip.close()
+        except (OSError, ValueError):
+            _discard(self._zip)
+            raise
         finally:
-            if os.path.exists(self.tmp):
+            if os.path.lexists(self.tmp):
                 os.remove(self.tmp)
 
     def __enter__(self):
@@ -106,22 +111,37 @@ class EncodedWriter:
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
-            self.abort()
+            try:
+                self.abort()
+            except OSError:
+                pass  # the error that ended the block is the one to report
+            if isinstance(exc, OSError) and exc.filename is None:
+                raise naming(exc, self.path) from exc
         return False
 
 
 def save_arrays(path, arrays):
     """Write named arrays as an uncompressed .npz, atomically, with fixed member
     timestamps (same arrays, same bytes)."""
-    path = str(path)
-    tmp = path + ".partial"
-    try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+    with replacing(path) as tmp:
+        zf = zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED, allowZip64=True)
+        try:
             _write_members(zf, arrays)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+            zf.close()
+        except BaseException:
+            _discard(zf)
+            raise
+
+
+def _discard(zf):
+    """Drop a ZipFile whose writes failed (a full disk): close its file quietly, so that
+    nothing tries to finish it later (ZipFile.__del__ would, and fail again)."""
+    fp, zf.fp = zf.fp, None
+    if fp is not None:
+        try:
+            fp.close()
+        except OSError:
+            pass
 
 
 def save_encoded(path, enc: Encoded):

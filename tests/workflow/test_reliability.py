@@ -4,7 +4,9 @@
   report, each time rerun with the same command after ``--unlock``, ends with outputs
   byte-identical to an uninterrupted run. Outputs carrying wall-clock seconds are
   compared without them: the ``seconds`` field of detect/*/metrics.json and column of
-  detect/runs.tsv; logs/ and benchmarks/ are not compared.
+  detect/runs.tsv; logs/ and benchmarks/ are not compared. A generator's resume file
+  (checkpoint.pt) is compared by content (every tensor and value equal): a resumed run
+  pickles the same state in another byte order.
 - A full disk (writes to /dev/full) or a read-only directory (``chattr +i``) in the middle
   of a job: one line naming the file, no output left.
 - Two datasets on one BAM, and a dataset renamed between runs, keep their outputs apart.
@@ -23,6 +25,7 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 from test_workflow import DEMO, SNAKEFILE, planned_jobs, snakemake, write_config
 
 DS = "tiny"
@@ -66,12 +69,25 @@ def outputs(workdir):
         data = p.read_bytes()
         if p.name == "metrics.json":
             data = json.dumps({k: v for k, v in json.loads(data).items() if k not in WALL_CLOCK}).encode()
+        elif p.name == "checkpoint.pt":
+            data = _content(torch.load(p, map_location="cpu", weights_only=True))
         elif p.name == "runs.tsv":
             lines = data.decode().splitlines()
             keep = [i for i, c in enumerate(lines[0].split("\t")) if c not in WALL_CLOCK]
             data = "\n".join("\t".join(ln.split("\t")[i] for i in keep) for ln in lines).encode()
         out[rel] = data
     return out
+
+
+def _content(obj):
+    """A torch object's values as bytes, independent of how the pickle is laid out."""
+    if isinstance(obj, dict):
+        return b"{" + b",".join(repr(k).encode() + b":" + _content(v) for k, v in sorted(obj.items(), key=str)) + b"}"
+    if isinstance(obj, (list, tuple)):
+        return b"[" + b",".join(_content(v) for v in obj) + b"]"
+    if torch.is_tensor(obj):
+        return f"{obj.dtype}{tuple(obj.shape)}".encode() + obj.contiguous().cpu().numpy().tobytes()
+    return repr(obj).encode()
 
 
 @pytest.fixture(scope="module")
