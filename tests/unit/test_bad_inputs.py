@@ -265,3 +265,21 @@ def test_paths_with_spaces_and_non_ascii(tmp_path, plain_X):
         shutil.copy2(f, d / f.name.replace("sample", "sample 1"))
     X = encoded_X(tmp_path, bam=d / "sample 1.bam", reference=d / "ref.fa", truth=d / "truth.vcf.gz")
     np.testing.assert_array_equal(X, plain_X)
+
+
+# --- haplotypes ------------------------------------------------------------------------------
+
+HAPLOTYPES = Path(__file__).resolve().parents[2] / "resources" / "demo" / "haplotypes"
+
+
+def test_plain_gzip_haplotype_vcf(tmp_path):
+    from genaug.encode.haplotypes import encode_haplotypes
+    from genaug.errors import InputError
+
+    vcf = tmp_path / "demo.vcf.gz"
+    with open(vcf, "wb") as f:
+        sh("bash", "-c", f"zcat '{HAPLOTYPES / 'demo.vcf.gz'}' | gzip", stdout=f)
+    with pytest.raises(InputError) as info:
+        encode_haplotypes(vcf, HAPLOTYPES / "populations.tsv")
+    msg = str(info.value)
+    assert msg.startswith(f"{vcf}: is gzip, not bgzip") and "tabix -p vcf" in msg and "\n" not in msg

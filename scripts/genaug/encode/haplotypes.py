@@ -46,6 +46,7 @@ import pysam
 
 from .. import tensors
 from ..errors import InputError, refuse_unknown, some_names
+from .checks import check_vcf
 
 log = logging.getLogger(__name__)
 
@@ -287,6 +288,7 @@ def select_snps(H, settings):
 
 def encode_haplotypes(vcf, samples_tsv, settings=HaplotypeSettings(), region=None):
     """Read, check and filter: -> ``Haplotypes`` (the tensor contract's pieces)."""
+    check_vcf(vcf)  # a plain-gzip .vcf.gz or a stale index: one line before any reading
     if region is not None:
         try:
             _region_args(region)
