@@ -42,6 +42,7 @@ def child(args):
     import numpy as np
     import pandas as pd
     import torch
+
     from genaug import generators
     from genaug.augment import generator_items
     from genaug.split import load_split

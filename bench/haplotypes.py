@@ -1,7 +1,7 @@
 """Haplotype generators on the demo: training time, fidelity and privacy, each beside its
 real-vs-real reference.
 
-    python3 bench/haplotypes.py                       # gan and rbm, 2 threads
+    python3 bench/haplotypes.py                       # mlpgan and rbm, 2 threads
     python3 bench/haplotypes.py --generators rbm wgan_gp cvae --threads 1
     python3 bench/haplotypes.py --set rbm.steps=500 --json /tmp/fidelity.json
 
@@ -51,7 +51,7 @@ def parse_value(text):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--generators", nargs="+", default=["gan", "rbm"])
+    ap.add_argument("--generators", nargs="+", default=["mlpgan", "rbm"])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--set", action="append", default=[], metavar="GEN.KEY=VALUE",

@@ -6,8 +6,8 @@ import pandas as pd
 
 from genaug import fidelity, generators
 from genaug.augment import generator_items
-from genaug.outputs import write_json
 from genaug.logs import rule_script
+from genaug.outputs import write_json
 from genaug.split import load_split
 from genaug.tensors import load_encoded
 

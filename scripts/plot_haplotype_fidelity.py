@@ -11,5 +11,6 @@ with rule_script(snakemake) as log:
         with open(path) as f:
             d = json.load(f)
         fidelity[d["generator"]] = d
-    plot_fidelity(fidelity, snakemake.output.figure, title=f"{snakemake.wildcards.dataset}: synthetic vs real haplotypes")
+    plot_fidelity(fidelity, snakemake.output.figure,
+                  title=f"{snakemake.wildcards.dataset}: synthetic vs real haplotypes")
     log.info("wrote %s", snakemake.output.figure)

@@ -7,8 +7,8 @@ import pandas as pd
 from genaug.augment import rare_class
 from genaug.detect import train_detector
 from genaug.detect.evaluate import evaluate
-from genaug.outputs import write_json, write_tsv
 from genaug.logs import rule_script
+from genaug.outputs import write_json, write_tsv
 from genaug.split import load_split
 from genaug.tensors import load_encoded
 

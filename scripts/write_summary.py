@@ -4,8 +4,8 @@ import json
 
 import pandas as pd
 
-from genaug.outputs import write_text, write_tsv
 from genaug.logs import rule_script
+from genaug.outputs import write_text, write_tsv
 from genaug.report import dataset_markdown, summary_markdown, summary_rows
 
 with rule_script(snakemake) as log:

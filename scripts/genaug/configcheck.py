@@ -3,7 +3,8 @@
 Snakemake's own ``validate`` stops at the first problem and prints the part of
 the schema it failed, so the line naming the key scrolls away. ``validate_config``
 collects every problem first (``config: datasets.x: 'bam' is a required property``)
-and ends the run with them (``stop``: the last lines of stderr, no traceback); a valid config then gets the schema's defaults from
+and ends the run with them (``stop``: the last lines of stderr, no traceback); a valid
+config then gets the schema's defaults from
 Snakemake's ``validate``.
 """
 

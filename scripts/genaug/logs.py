@@ -73,7 +73,8 @@ def rule_script(snakemake, name=None):
 
 def failure_lines(snakemake_log):
     """The one-line messages of the jobs that failed in a Snakemake run, read from their rule logs
-    (named in Snakemake's own log: a path or a list of them): what ``onerror`` prints last, so they end the run's output."""
+    (named in Snakemake's own log: a path or a list of them): what ``onerror`` prints last, so they
+    end the run's output."""
     import re
 
     text = ""

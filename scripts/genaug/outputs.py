@@ -1,9 +1,11 @@
 """Writing outputs so that a killed job never leaves a file that looks complete.
 
-Every writer goes through ``replacing(path)``: it yields a ``.partial`` path to
-write, renames it to ``path`` when the block ends without error, and removes
-it otherwise. A write that fails (disk full, read-only) raises OSError naming ``path``;
-``genaug.logs.rule_script`` turns it into one line.
+Every writer of the library goes through ``replacing(path, ...)``: it yields a
+``.partial`` path per output to write, renames them to their outputs (in the
+order given) when the block ends without error, and removes every partial
+file otherwise. Streaming writers (``tensors.EncodedWriter``) hold one open
+for their lifetime. A write that fails (disk full, read-only) raises OSError
+naming its output; ``genaug.logs.rule_script`` turns it into one line.
 """
 
 import contextlib
@@ -13,18 +15,26 @@ import os
 import numpy as np
 
 
+def partial_name(path):
+    return f"{path}.partial"
+
+
 @contextlib.contextmanager
-def replacing(path):
-    path = str(path)
-    tmp = f"{path}.partial"
+def replacing(*paths):
+    """Yield the partial path of one output (or a tuple of them, for several outputs written
+    together); rename all of them at the end of the block, or remove them all on error."""
+    paths = [str(p) for p in paths]
+    tmps = [partial_name(p) for p in paths]
     try:
-        yield tmp
-        os.replace(tmp, path)
+        yield tmps[0] if len(tmps) == 1 else tuple(tmps)
+        for tmp, path in zip(tmps, paths):
+            os.replace(tmp, path)
     except OSError as e:
-        raise naming(e, path) from e
+        raise naming(e, paths[0] if len(paths) == 1 else ", ".join(paths)) from e
     finally:
-        if os.path.lexists(tmp):
-            os.remove(tmp)
+        for tmp in tmps:
+            if os.path.lexists(tmp):
+                os.remove(tmp)
 
 
 def naming(e, path):
@@ -38,10 +48,11 @@ def write_json(obj, path):
         f.write("\n")
 
 
-def write_tsv(df, path):
-    """A DataFrame as TSV, floats to 10 significant digits (scores compared with thresholds stay exact enough)."""
+def write_tsv(df, path, float_format="%.10g", **to_csv):
+    """A DataFrame as TSV, floats to 10 significant digits by default (scores compared with
+    thresholds stay exact enough); other ``DataFrame.to_csv`` options pass through."""
     with replacing(path) as tmp:
-        df.to_csv(tmp, sep="\t", index=False, float_format="%.10g")
+        df.to_csv(tmp, sep="\t", index=False, float_format=float_format, **to_csv)
 
 
 def write_text(text, path):

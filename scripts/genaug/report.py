@@ -2,8 +2,9 @@
 
 For each dataset: the detection results on the real test split (mean ± sd over
 replicate seeds, per detector and strategy; each strategy's paired bootstrap
-difference from the same detector's `none` and what it shows), then the fidelity and privacy audit of each generator with
-its real-vs-real reference. The page says plainly when no strategy beat `none`.
+difference from the same detector's `none` and what it shows), then the
+fidelity and privacy audit of each generator with its real-vs-real reference.
+The page says plainly when no strategy beat `none`.
 """
 
 import math
@@ -102,6 +103,6 @@ def verdict_sentence(comparisons):
 def summary_markdown(sections):
     head = ["# genaug summary", "",
             "Every number is measured on real held-out items. Detection: mean ± sd over replicate seeds; "
-            "differences from the same detector's `none` are paired bootstrap intervals over test items. Fidelity: the synthetic "
-            "value, then the real-vs-real reference.", ""]
+            "differences from the same detector's `none` are paired bootstrap intervals over test items. "
+            "Fidelity: the synthetic value, then the real-vs-real reference.", ""]
     return "\n".join(head + sections) + "\n"

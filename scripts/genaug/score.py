@@ -10,20 +10,20 @@ Every record of the candidate VCF is written back, in input order, with:
   the threshold; ``GENAUG_NOT_SCORED`` added to records the detector cannot
   score (breakends, CNVs, sequence-resolved indels under 50 bp, records
   without a type, and records whose span is impossible: END before POS, zero
-  length, SVLEN disagreeing with END, no END; their svtype in the TSV says why). The caller's own failing filters are kept, so a record
+  length, SVLEN disagreeing with END, no END; their svtype in the TSV says
+  why). The caller's own failing filters are kept, so a record
   that failed before never becomes PASS. The comparison is made on the
   values as written (score and threshold both rounded to 6 decimals), so a
   reader of the VCF gets the same answer.
 
 Items are stacked exactly as the encoder stacks positives (same breakpoint
 windows, same ``StackSettings``, same ``stack_to_writer``), and scored chunk
-by chunk as they are stacked, so memory stays bounded on a whole-genome VCF.
-Every input is checked before any read is stacked; outputs are written under
-``.partial`` names and renamed at the end.
+by chunk as they are stacked (the pileups are never all in memory at once).
+Every input is checked before any read is stacked; outputs are written through
+``outputs.replacing`` (``.partial`` names, renamed at the end).
 """
 
 import logging
-import os
 import time
 from collections import Counter
 
@@ -37,6 +37,7 @@ from .encode import checks, evidence, loci
 from .encode.pileup import breakpoint_windows
 from .encode.sv import SvSettings, estimate_insert_range, stack_to_writer
 from .errors import InputError, some_names
+from .outputs import replacing
 
 log = logging.getLogger(__name__)
 
@@ -187,20 +188,12 @@ def score_candidates(model, bam_path, reference, candidates, out_vcf, out_tsv, s
     passes = scores >= threshold
     scored = records.scorable.to_numpy()
     out_vcf, out_tsv = str(out_vcf), str(out_tsv)
-    tmp_vcf, tmp_tbi, tmp_tsv = out_vcf + ".partial", out_vcf + ".tbi.partial", out_tsv + ".partial"
-    try:
+    with replacing(out_tsv, out_vcf + ".tbi", out_vcf) as (tmp_tsv, tmp_tbi, tmp_vcf):
         records["filter"] = _write_vcf(candidates, tmp_vcf, detector, model, threshold, scores, passes)
         pysam.tabix_index(tmp_vcf, preset="vcf", force=True, index=tmp_tbi)
         records["score"] = scores
         table = records[TSV_COLUMNS]
         table.to_csv(tmp_tsv, sep="\t", index=False, na_rep="", float_format=f"%.{DECIMALS}f")
-        os.replace(tmp_tsv, out_tsv)
-        os.replace(tmp_tbi, out_vcf + ".tbi")
-        os.replace(tmp_vcf, out_vcf)
-    finally:
-        for p in (tmp_vcf, tmp_tbi, tmp_tsv):
-            if os.path.exists(p):
-                os.remove(p)
     n_pass = int((table["filter"] == "PASS").sum())
     log.info("%d records written: %d PASS, %d %s, %d %s, %d scored but failing the caller's own filters "
              "(%.1f s)", len(table), n_pass, int((~passes & scored).sum()), LOW, len(records) - len(items),

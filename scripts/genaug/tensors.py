@@ -11,7 +11,6 @@ written chunk by chunk into an uncompressed zip member; a reader that wants
 a slice uses ``open_X`` (a read-only memory map of that member).
 """
 
-import os
 import zipfile
 from dataclasses import dataclass
 
@@ -60,14 +59,16 @@ def _write_members(zf, arrays):
 class EncodedWriter:
     """Write ``encoded.npz`` with ``X`` streamed in chunks of items.
 
-    Writes to ``path + '.partial'`` and renames on ``close`` so that a killed
-    job never leaves a file that looks complete. Use as a context manager; an
-    exception inside the block removes the partial file.
+    Writes through ``outputs.replacing``: a ``.partial`` file renamed on
+    ``close``, so that a killed job never leaves a file that looks complete.
+    Use as a context manager; an exception inside the block removes the
+    partial file.
     """
 
     def __init__(self, path, item_shape, n_items, dtype=np.uint8):
         self.path = str(path)
-        self.tmp = self.path + ".partial"
+        self._replacing = replacing(self.path)
+        self.tmp = self._replacing.__enter__()
         self.item_shape = tuple(int(s) for s in item_shape)
         self.n_items = int(n_items)
         self.dtype = np.dtype(dtype)
@@ -93,7 +94,7 @@ class EncodedWriter:
         self._member.close()
         _write_members(self._zip, contract_arrays(y, groups, classes, layout, channels))
         self._zip.close()
-        os.replace(self.tmp, self.path)
+        self._replacing.__exit__(None, None, None)  # renames
 
     def abort(self):
         try:
@@ -103,8 +104,7 @@ class EncodedWriter:
             _discard(self._zip)
             raise
         finally:
-            if os.path.lexists(self.tmp):
-                os.remove(self.tmp)
+            self._replacing.__exit__(RuntimeError, RuntimeError("aborted"), None)  # removes
 
     def __enter__(self):
         return self

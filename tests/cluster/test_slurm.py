@@ -12,6 +12,7 @@ import time
 
 import pytest
 import yaml
+
 from test_workflow import DEMO, DS, REPO, snakemake, tiny_config, write_config
 
 PROFILES = REPO / "workflow" / "profiles"

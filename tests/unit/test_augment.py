@@ -1,12 +1,17 @@
 """Augmentation bookkeeping: rare class, training items, how many to draw."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
-import pandas as pd
-
-from genaug.augment import (generator_conditions, generator_items, n_to_balance, rare_class, rare_condition,
-                            save_synthetic)
+from genaug.augment import (
+    generator_conditions,
+    generator_items,
+    n_to_balance,
+    rare_class,
+    rare_condition,
+    save_synthetic,
+)
 from genaug.errors import InputError
 from genaug.tensors import load_encoded
 

@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from genaug.detect import DETECTORS, feature_names, load_detector, strategies_of, summary_features, train_detector
-from genaug.metrics import choose_threshold
 from genaug.encode import channels as ch
 from genaug.errors import InputError
+from genaug.metrics import choose_threshold
 
 
 def _pileup(n_items=1, H=4, W=8):
@@ -178,3 +178,13 @@ def test_class_weight_changes_the_logistic_fit(toy):
     a, b = (train_detector("logistic", s, Xt, yt, Xv, yv, ["common", "rare"], 1, "vector").detector
             for s in ("none", "class_weight"))
     assert a.score(Xs).mean() < b.score(Xs).mean()  # the rare class weighs more: higher scores
+
+
+def test_the_logistic_detector_gives_scikit_learns_probabilities(toy):
+    """Its coefficients are scikit-learn's, copied into the weights-only model file."""
+    from sklearn.linear_model import LogisticRegression
+    (Xt, yt), (Xv, yv), (Xs, _) = toy
+    det = train_detector("logistic", "none", Xt, yt, Xv, yv, ["common", "rare"], 1, "vector").detector
+    mean, std = Xt.mean(0), Xt.std(0)
+    clf = LogisticRegression(C=1.0 / (0.01 * len(yt)), max_iter=1000, tol=1e-8).fit((Xt - mean) / std, yt)
+    np.testing.assert_allclose(det.predict_proba(Xs), clf.predict_proba((Xs - mean) / std), atol=1e-5)

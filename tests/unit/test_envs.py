@@ -3,6 +3,7 @@ scripts import (following the genaug library's imports), and agrees with require
 
 import ast
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -157,3 +158,18 @@ def test_import_scan_follows_the_library():
     assert "pysam" not in ast.dump(ast.parse((SCRIPTS / "encode_sv.py").read_text()))
     assert {"pysam", "numpy", "pandas"} <= third_party_imports(SCRIPTS / "encode_sv.py")
     assert "torch" in third_party_imports(SCRIPTS / "train_generator.py")
+
+
+def test_plot_and_summary_jobs_do_not_import_torch():
+    """The report env has no pytorch: its scripts reach none, statically and when their imports run."""
+    report = sorted({s for _, env, s in rule_envs_and_scripts() if env.name == "report.yaml"})
+    assert {"summarize_detection.py", "plot_detection.py", "write_summary.py"} <= {s.name for s in report}
+    lines = []
+    for script in report:
+        assert "torch" not in third_party_imports(script), script.name
+        tree = ast.parse(script.read_text())
+        lines += [ast.unparse(n) for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    code = "\n".join([f"import sys; sys.path.insert(0, {str(SCRIPTS)!r})", *lines,
+                      "assert 'torch' not in sys.modules, 'torch was imported'"])
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-2000:]

@@ -64,8 +64,8 @@ def _summary():
                              **{f"{k}_mean": v for k in ("precision", "recall", "f1", "auroc", "auprc")},
                              **{f"{k}_sd": 0.01 for k in ("precision", "recall", "f1", "auroc", "auprc")}}
                             for s, v in (("none", 0.7), ("genegan", 0.8), ("oversample", 0.6))])
-    comparisons = pd.DataFrame([{"detector": "cnn", "strategy": s, "reference": "none", "metric": k, "diff": d, "lo": lo, "hi": hi,
-                                 "p_le_0": 0.5, "n_boot": 100, "level": 0.95, "verdict": v}
+    comparisons = pd.DataFrame([{"detector": "cnn", "strategy": s, "reference": "none", "metric": k, "diff": d,
+                                 "lo": lo, "hi": hi, "p_le_0": 0.5, "n_boot": 100, "level": 0.95, "verdict": v}
                                 for s, d, lo, hi, v in (("genegan", 0.1, 0.02, 0.2, "better"),
                                                         ("oversample", -0.1, -0.3, 0.05, "no difference shown"))
                                 for k in ("f1", "auprc")])
@@ -79,7 +79,8 @@ def test_summary_says_which_strategy_beat_none_and_when_none_did():
     assert "no strategy beat its detector's `none`" in verdict_sentence(no_win)
     fid = {"genegan": {"metrics": {"aats_train": {"synthetic": 0.6, "reference": 0.5, "better": "near_0.5"}}}}
     md = dataset_markdown("d", summary, comparisons, fid, (100, 10))
-    assert "| cnn | genegan | 0.800 ± 0.010" in md and "F1 − none [95% CI]" in md and "+0.100 [+0.020, +0.200] better | +0.100 [+0.020, +0.200] better |" in md
+    assert "| cnn | genegan | 0.800 ± 0.010" in md and "F1 − none [95% CI]" in md
+    assert "+0.100 [+0.020, +0.200] better | +0.100 [+0.020, +0.200] better |" in md
     assert "F1 − none [90% CI]" in dataset_markdown("d", summary, comparisons.assign(level=0.9), fid)
     assert "| cnn | none | " in md and md.count("| reference | reference |") == 1
     assert "| aats_train | near 0.5 | 0.600 / 0.500 |" in md and "100 real items, 10 of the rare class" in md
@@ -105,3 +106,12 @@ def test_report_figures_are_written_and_refuse_empty_input(tmp_path):
         plot_detection(summary.iloc[:0], comparisons, {}, tmp_path / "e.png")
     with pytest.raises(ValueError):
         plot_generators({}, "image", tmp_path / "e.png")
+
+
+def test_loss_curves_are_smoothed_without_drooping_at_the_ends():
+    from genaug.plots.report import rolling_mean
+    np.testing.assert_allclose(rolling_mean(np.full(100, 2.0), 25), 2.0)  # flat stays flat, ends included
+    ramp = np.arange(100.0)
+    r = rolling_mean(ramp, 5)
+    np.testing.assert_allclose(r[2:-2], ramp[2:-2])  # centred: a line is unchanged inside
+    assert r[0] == pytest.approx(1.0) and r[-1] == pytest.approx(98.0)  # partial windows at the ends

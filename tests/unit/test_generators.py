@@ -10,12 +10,12 @@ import pytest
 import torch
 
 from genaug import generators
+from genaug.device import Precision
 from genaug.encode import channels as ch
 from genaug.generators import classic
-from genaug.device import Precision
+from genaug.generators.training import FAMILIES
 from genaug.layouts import layout_from_state
 from genaug.layouts.pileup import Pileup, longest_run
-from genaug.generators.training import FAMILIES
 
 TINY = {"steps": 3, "batch_size": 4, "latent": 8, "width": 4, "hidden": 16, "blocks": 2,
         "image_size": None, "log_every": 1}
@@ -65,7 +65,7 @@ def layout_of(layout, X):
 
 def fit(generator, layout, X, out_dir, cond=None, seed=1, stop_after=None, **settings):
     s = None if generator == "classic" else {k: v for k, v in {**TINY, **settings}.items()
-                                             if k in generators.DEFAULTS[generator]}  # gan, rbm: fewer keys
+                                             if k in generators.DEFAULTS[generator]}  # mlpgan, rbm: fewer keys
     return generators.train(generator, X, cond=cond, layout=layout, settings=s, seed=seed, out_dir=out_dir,
                         threads=1, channels=channels_of(layout), stop_after=stop_after)
 
@@ -388,7 +388,7 @@ def test_unknown_settings_and_conditions_are_named(tmp_path):
 
 
 def test_defaults_cover_every_generator():
-    assert set(generators.GENERATORS) == {"genegan", "dcgan", "wgan_gp", "cvae", "classic", "gan", "rbm", "gru"}
+    assert set(generators.GENERATORS) == {"genegan", "dcgan", "wgan_gp", "cvae", "classic", "mlpgan", "rbm", "gru"}
     for name in ("genegan", "dcgan", "wgan_gp", "cvae"):
         d = generators.DEFAULTS[name]
         assert {"steps", "batch_size", "latent", "checkpoint_every"} <= set(d)

@@ -13,8 +13,15 @@ import pandas as pd
 import pysam
 import pytest
 
-from genaug.encode.haplotypes import (HaplotypeSettings, encode_haplotypes, person_names, read_variants,
-                                      select_snps, write_encoded, write_haplotype_vcf)
+from genaug.encode.haplotypes import (
+    HaplotypeSettings,
+    encode_haplotypes,
+    person_names,
+    read_variants,
+    select_snps,
+    write_encoded,
+    write_haplotype_vcf,
+)
 from genaug.errors import InputError
 from genaug.split import make_split
 from genaug.tensors import load_encoded

@@ -1,5 +1,6 @@
-"""Haplotype generators (binary layout): the Yelmen et al. MLP GAN (``gan``), the RBM
-(``rbm``), the autoregressive GRU (``gru``) and the shared ``wgan_gp`` / ``cvae`` on 0/1 items. Everything on CPU, tiny shapes."""
+"""Haplotype generators (binary layout): the Yelmen et al. MLP GAN (``mlpgan``), the RBM
+(``rbm``), the autoregressive GRU (``gru``) and the shared ``wgan_gp`` / ``cvae`` on 0/1 items.
+Everything on CPU, tiny shapes."""
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ from genaug import generators
 from genaug.generators.family import Family
 
 TINY = {
-    "gan": {"steps": 3, "batch_size": 4, "latent": 8, "log_every": 1},
+    "mlpgan": {"steps": 3, "batch_size": 4, "latent": 8, "log_every": 1},
     "rbm": {"steps": 3, "batch_size": 4, "hidden": 4, "chains": 4, "sample_steps": 3, "log_every": 1},
     "gru": {"steps": 3, "batch_size": 4, "hidden": 8, "embed": 4, "log_every": 1},
     "wgan_gp": {"steps": 3, "batch_size": 4, "latent": 8, "hidden": 16, "blocks": 2, "log_every": 1},
@@ -26,7 +27,7 @@ def fit(generator, X, out_dir, cond=None, seed=1, stop_after=None, **settings):
                         seed=seed, out_dir=out_dir, threads=1, stop_after=stop_after)
 
 
-@pytest.mark.parametrize("generator", ["gan", "rbm", "gru", "wgan_gp", "cvae"])
+@pytest.mark.parametrize("generator", ["mlpgan", "rbm", "gru", "wgan_gp", "cvae"])
 def test_few_steps_emit_valid_haplotypes(generator, tmp_path):
     X = haplotypes()
     cond = np.array(["CEU", "CHB", "YRI"] * 4)
@@ -41,7 +42,7 @@ def test_few_steps_emit_valid_haplotypes(generator, tmp_path):
     assert S.shape == (5, 16) and generators.make_layout("binary", X).problems(S) == []
 
 
-@pytest.mark.parametrize("generator", ["gan", "rbm", "gru"])
+@pytest.mark.parametrize("generator", ["mlpgan", "rbm", "gru"])
 def test_haplotype_generators_refuse_other_layouts(generator, tmp_path):
     assert generators.supports(generator, "binary") and not generators.supports(generator, "image")
     assert generators.supports("cvae", "image")
@@ -56,14 +57,14 @@ YELMEN = {"g_hidden": [1 / 1.2, 1 / 1.1], "d_hidden": [1 / 2, 1 / 3]}  # their l
 
 def test_gan_networks_are_sized_after_yelmen(tmp_path):
     X = haplotypes(snps=120)
-    result = fit("gan", X, tmp_path, cond=np.array(["a", "b"] * 6), steps=1, **YELMEN)
+    result = fit("mlpgan", X, tmp_path, cond=np.array(["a", "b"] * 6), steps=1, **YELMEN)
     G = torch.load(result.model, weights_only=True)["nets"]["generator"]
     # latent 8 + 2 conditions -> 120 / 1.2 -> 120 / 1.1 -> 120
     assert [tuple(v.shape) for k, v in G.items() if k.endswith("weight")] == [(100, 10), (109, 100), (120, 109)]
     from genaug.device import Precision
-    from genaug.layouts import make_layout
     from genaug.generators.mlpgan import MLPGAN
-    fam = MLPGAN(make_layout("binary", X), generators.resolve("gan", YELMEN), 2, Precision("cpu"))
+    from genaug.layouts import make_layout
+    fam = MLPGAN(make_layout("binary", X), generators.resolve("mlpgan", YELMEN), 2, Precision("cpu"))
     D = fam.nets["discriminator"]
     # 120 + 2 -> 120 / 2 -> 120 / 3 -> 1, the last layer also seeing the batch's spread (minibatch_std)
     assert [tuple(m.weight.shape) for m in D.body if hasattr(m, "weight")] + [tuple(D.head.weight.shape)] == [
@@ -76,10 +77,10 @@ def test_gan_networks_are_sized_after_yelmen(tmp_path):
 
 def test_gan_alleles_are_the_generator_output_rounded(tmp_path):
     X = haplotypes()
-    result = fit("gan", X, tmp_path, steps=2)
+    result = fit("mlpgan", X, tmp_path, steps=2)
     from genaug.device import Precision
-    from genaug.layouts import make_layout
     from genaug.generators.mlpgan import MLPGAN
+    from genaug.layouts import make_layout
     m = torch.load(result.model, weights_only=True)
     fam = MLPGAN(make_layout("binary", X), m["settings"], 0, Precision("cpu"), train=False)
     fam.nets["generator"].load_state_dict(m["nets"]["generator"])
@@ -166,7 +167,7 @@ def test_gru_reproduces_frequencies_and_linkage_of_a_known_distribution(tmp_path
     assert_linked_blocks(result.model, X, pop, within_mean=0.9, within_min=0.8, across=0.2)
 
 
-@pytest.mark.parametrize("generator", ["gan", "rbm", "gru"])
+@pytest.mark.parametrize("generator", ["mlpgan", "rbm", "gru"])
 def test_same_seed_same_haplotypes(generator, tmp_path):
     X = haplotypes()
     a = fit(generator, X, tmp_path / "a", steps=4)
@@ -179,7 +180,7 @@ def test_same_seed_same_haplotypes(generator, tmp_path):
     assert any(not torch.equal(wa[n][k], wc[n][k]) for n in wa for k in wa[n])
 
 
-@pytest.mark.parametrize("generator", ["gan", "rbm", "gru"])
+@pytest.mark.parametrize("generator", ["mlpgan", "rbm", "gru"])
 def test_killed_run_resumes_to_the_same_weights(generator, tmp_path):
     X = haplotypes()
     cond = np.array(["p", "q"] * 6)
@@ -210,8 +211,8 @@ def test_checkpoint_of_other_steps_is_resumed_without_annealing(tmp_path):
     X = haplotypes()
     fit("rbm", X, tmp_path / "rbm", steps=6, checkpoint_every=2, stop_after=5, anneal=0)
     assert fit("rbm", X, tmp_path / "rbm", steps=8, checkpoint_every=2, anneal=0).resumed_from == 4
-    fit("gan", X, tmp_path / "gan", steps=6, checkpoint_every=2, stop_after=5)
-    assert fit("gan", X, tmp_path / "gan", steps=8, checkpoint_every=2).resumed_from == 4
+    fit("mlpgan", X, tmp_path / "mlpgan", steps=6, checkpoint_every=2, stop_after=5)
+    assert fit("mlpgan", X, tmp_path / "mlpgan", steps=8, checkpoint_every=2).resumed_from == 4
 
 
 def test_learning_rate_is_constant_then_falls_linearly_over_the_anneal_share():
@@ -224,3 +225,11 @@ def test_learning_rate_is_constant_then_falls_linearly_over_the_anneal_share():
     assert lrs[:51] == [2.0] * 51 and all(a > b for a, b in zip(lrs[50:], lrs[51:])) and lrs[-1] == 2.0 / 50
     fam.settings = {"lr": 2.0, "steps": 10, "anneal": 0}
     assert {fam.lr(step) for step in range(1, 11)} == {2.0}
+
+
+def test_the_old_name_gan_still_trains_and_samples_the_mlp_gan(tmp_path):
+    X = (np.random.default_rng(0).random((12, 16)) < 0.4).astype(np.uint8)
+    assert generators.canonical("gan") == "mlpgan" and generators.resolve("gan") == generators.resolve("mlpgan")
+    result = generators.train("gan", X, layout="binary", settings=TINY["mlpgan"], out_dir=tmp_path)
+    assert torch.load(result.model, weights_only=True)["generator"] == "mlpgan"
+    assert generators.sample(result.model, 3, seed=1).shape == (3, 16)

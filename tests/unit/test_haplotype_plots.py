@@ -22,7 +22,7 @@ def fidelity():
     T, H = blocks(60, 1), blocks(30, 2)
     variants = pd.DataFrame({"pos": np.arange(40) * 250 + 5000})
     return {g: evaluate(T, H, S, variants, seed=0, auc_folds=2, n_resamples=2, heatmap_snps=20)
-            for g, S in (("rbm", blocks(60, 3)), ("gan", (np.random.default_rng(4).random((60, 40)) < 0.5)
+            for g, S in (("rbm", blocks(60, 3)), ("mlpgan", (np.random.default_rng(4).random((60, 40)) < 0.5)
                                                           .astype(np.uint8)))}
 
 

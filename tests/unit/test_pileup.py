@@ -5,7 +5,7 @@ import pysam
 import pytest
 
 from genaug.encode import channels as ch
-from genaug.encode.pileup import StackSettings, stack_items, flag_mask, breakpoint_windows
+from genaug.encode.pileup import StackSettings, breakpoint_windows, flag_mask, stack_items
 
 REF_LEN = 2000
 

@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 
 from genaug.encode import channels as ch
-from genaug.plots.pileup import (BASE_COLOURS, INSERTION_COLOUR, MIN_ALPHA, channel_profiles, plot_qc,
-                                 render_pileup)
+from genaug.plots.pileup import BASE_COLOURS, INSERTION_COLOUR, MIN_ALPHA, plot_qc, qc_profiles, render_pileup
 from genaug.tensors import Encoded, load_encoded, save_encoded
 
 
@@ -61,24 +60,29 @@ def test_clip_pair_and_insertion_marks():
         render_pileup(np.zeros((3, 2, 2), np.uint8))
 
 
-def test_channel_profiles_exact_on_hand_made_items():
+def test_qc_profiles_are_shares_exact_on_hand_made_items():
     W = 4
     X = np.zeros((3, len(ch.CHANNELS), 3, W), np.uint8)
-    # item 0 (class 0): one read row, full width, base quality 255; rows 1-2 empty
-    X[0, ch.BASE, 0] = 36
-    X[0, ch.BASE_QUALITY, 0] = 255
-    # item 1 (class 0): two read rows, the second covering columns 2-3 only
-    X[1, ch.BASE, 0] = 36
-    X[1, ch.BASE_QUALITY, 0] = 60
-    X[1, ch.BASE, 1, 2:] = 252
-    X[1, ch.BASE_QUALITY, 1, 2:] = 30
+    base = lambda code: ch.encode_categorical(ch.BASE_CODES, ch.BASE_CODES.index(code))
+    pair = lambda code: ch.encode_categorical(ch.PAIR_CODES, ch.PAIR_CODES.index(code))
+    # item 0 (class 0): one read row, full width, matches; rows 1-2 empty
+    X[0, ch.BASE, 0] = base("match")
+    # item 1 (class 0): two read rows: row 0 matches with an insert_large mate, row 1 (columns 2-3) mismatches A
+    X[1, ch.BASE, 0] = base("match")
+    X[1, ch.PAIR, 0] = pair("insert_large")
+    X[1, ch.BASE, 1, 2:] = base("A")
+    X[1, ch.CLIP, 1, 3] = ch.encode_categorical(ch.CLIP_CODES, ch.CLIP_CODES.index("soft_clip"))
     # item 2 (class 1): no reads at all
-    prof = channel_profiles(X, np.array([0, 0, 1]), max_items=100)
-    # class 0: three rows with a read
-    np.testing.assert_allclose(prof[0][ch.BASE], [72 / 3, 72 / 3, 324 / 3, 324 / 3])
-    np.testing.assert_allclose(prof[0][ch.BASE_QUALITY], [315 / 3, 315 / 3, 345 / 3, 345 / 3])
-    np.testing.assert_allclose(prof[0][ch.PAIR], 0)
-    assert np.isnan(prof[1]).all()
+    prof = qc_profiles(X, np.array([0, 0, 1]), max_items=100)
+    np.testing.assert_allclose(prof[0]["depth"], [2 / 6, 2 / 6, 3 / 6, 3 / 6])  # rows with a read / rows
+    np.testing.assert_allclose(prof[0]["mismatch"], [0, 0, 1 / 3, 1 / 3])
+    np.testing.assert_allclose(prof[0]["pair: insert_large"], [1 / 2, 1 / 2, 1 / 3, 1 / 3])
+    np.testing.assert_allclose(prof[0]["soft_clip"], [0, 0, 0, 1 / 3])
+    np.testing.assert_allclose(prof[0]["pair: mate_unmapped"], 0)
+    np.testing.assert_allclose(prof[1]["depth"], 0)
+    assert np.isnan(prof[1]["mismatch"]).all()
+    for p in prof[0].values():
+        assert ((p >= 0) & (p <= 1)).all()  # shares, not category codes
 
 
 def _pileups(n_per_class=6, H=8, W=32, seed=0):

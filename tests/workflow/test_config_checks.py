@@ -51,3 +51,15 @@ def test_logistic_among_the_strategies_still_runs_as_the_logistic_detector(tmp_p
     assert "'logistic' is deprecated there" in p.out
     assert planned_jobs(p.out)["train_detector"] == 3  # cnn none x 2 seeds, logistic none x 1
     assert f"results/{DS}/detect/logistic/none/seed1/model.pt" in p.out
+
+
+def test_the_old_generator_name_gan_still_runs_as_mlpgan(tmp_path):
+    from test_haplotypes_workflow import DS as HAP
+    from test_haplotypes_workflow import hap_config
+    config = hap_config()
+    config["datasets"][HAP]["generators"] = ["rbm", "gan"]
+    config["generate"]["settings"] = {"gan": {"steps": 5}}
+    p = dry_run(tmp_path, config)
+    assert p.returncode == 0, p.out[-2000:]
+    assert "renamed generator ('gan' is now 'mlpgan')" in p.out
+    assert f"results/{HAP}/generators/mlpgan/model.pt" in p.out and "generators/gan/" not in p.out

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 import torch
-from test_workflow import DS, edit_config, planned_jobs, snakemake, tiny_config, write_config
 
 from genaug.augment import n_to_balance
 from genaug.generators import make_layout
 from genaug.split import load_split
 from genaug.tensors import load_encoded
+from test_workflow import DS, edit_config, planned_jobs, snakemake, tiny_config, write_config
 
 GENERATORS = ["classic", "cvae", "genegan"]
 

@@ -1,5 +1,5 @@
 """The haplotypes kind in real Snakemake runs: a window of the bundled msprime demo is
-encoded, split by person, learned by the rbm and gan generators, sampled, written back
+encoded, split by person, learned by the rbm and mlpgan generators, sampled, written back
 as a VCF and audited."""
 
 import subprocess
@@ -9,16 +9,16 @@ import numpy as np
 import pandas as pd
 import pysam
 import pytest
-from test_workflow import DEMO as SV_DEMO
-from test_workflow import REPO, SNAKEFILE, planned_jobs, write_config
 
 from genaug.encode.haplotypes import read_haplotypes, read_variants
 from genaug.split import load_split
 from genaug.tensors import load_encoded
+from test_workflow import DEMO as SV_DEMO
+from test_workflow import REPO, SNAKEFILE, planned_jobs, write_config
 
 DEMO = REPO / "resources" / "demo" / "haplotypes"
 DS = "hap"
-GENERATORS = ["rbm", "gan"]
+GENERATORS = ["rbm", "mlpgan"]
 TARGETS = [f"results/{DS}/{f}" for f in ("encoded.npz", "samples.tsv", "variants.tsv", "split.npz")] + \
           [f"results/{DS}/synthetic/{g}.{ext}" for g in GENERATORS for ext in ("vcf.gz", "vcf.gz.tbi")] + \
           [f"results/{DS}/fidelity/{g}.json" for g in GENERATORS]
@@ -33,7 +33,7 @@ def hap_config(vcf=DEMO / "demo.vcf.gz"):
         "split": {"fractions": [0.6, 0.2, 0.2]},
         "generate": {"balance": 0.4,
                      "settings": {"rbm": {"steps": 20, "hidden": 16, "chains": 16, "sample_steps": 20},
-                                  "gan": {"steps": 20, "latent": 16}}},
+                                  "mlpgan": {"steps": 20, "latent": 16}}},
     }
 
 

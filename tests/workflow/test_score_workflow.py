@@ -2,6 +2,7 @@
 
 import pysam
 import pytest
+
 from test_workflow import DEMO, DS, planned_jobs, snakemake, tiny_config, write_config
 
 SAMPLE = "tiny_calls"

@@ -12,7 +12,6 @@ from genaug.configcheck import stop
 from genaug.logs import failure_lines
 from genaug.tensors import KIND_LAYOUTS
 
-
 DATASETS = config["datasets"]
 
 
@@ -26,6 +25,33 @@ def _check_datasets():
 
 
 _check_datasets()
+
+
+def _rename_generators():
+    """Old generator names (genaug.generators.RENAMED: `gan` is now `mlpgan`) in generator lists and
+    settings are read as the new ones, with a warning."""
+    old = genaug_generators.RENAMED
+    places = [("generate", config["generate"])] + [(f"datasets.{n}", ds) for n, ds in DATASETS.items()]
+    found = set()
+    for where, section in places:
+        for key in ("generators",):
+            if section.get(key):
+                found |= {f"{where}.{key}" for g in section[key] if g in old}
+                section[key] = [old.get(g, g) for g in section[key]]
+        for key in ("settings", "generator_settings"):
+            if section.get(key):
+                found |= {f"{where}.{key}" for g in section[key] if g in old}
+                section[key] = {old.get(g, g): v for g, v in section[key].items()}
+    if found:
+        names = ", ".join(f"'{a}' is now '{b}'" for a, b in old.items())
+        print(
+            f"genaug: config: {', '.join(sorted(found))}: renamed generator ({names}); "
+            "the old name still works, use the new one",
+            file=sys.stderr,
+        )
+
+
+_rename_generators()
 
 
 def print_failures(snakemake_log):
@@ -48,12 +74,13 @@ def _check_generators():
         layout = KIND_LAYOUTS[ds["kind"]]
         for g in dataset_generators(name):
             if g not in genaug_generators.GENERATORS:
-                stop(f"config: {key}: unknown generator '{g}' "
-                     f"(known: {', '.join(genaug_generators.GENERATORS)})")
+                stop(f"config: {key}: unknown generator '{g}' " f"(known: {', '.join(genaug_generators.GENERATORS)})")
             if not genaug_generators.supports(g, layout):
                 fit = [x for x in genaug_generators.GENERATORS if genaug_generators.supports(x, layout)]
-                stop(f"config: {key}: generator '{g}' does not learn {layout} items "
-                     f"(dataset {name}, kind {ds['kind']}); generators for {layout}: {', '.join(fit)}")
+                stop(
+                    f"config: {key}: generator '{g}' does not learn {layout} items "
+                    f"(dataset {name}, kind {ds['kind']}); generators for {layout}: {', '.join(fit)}"
+                )
 
 
 _check_generators()
@@ -72,9 +99,12 @@ def _detect_config():
         for ds in DATASETS.values():
             if ds.get("detectors") is not None and "logistic" not in ds["detectors"]:
                 ds["detectors"] = list(ds["detectors"]) + ["logistic"]
-        print("genaug: config: detect.strategies: 'logistic' is deprecated there: it is a detector, not an "
-              "augmentation; it now runs as the `logistic` detector of every dataset (detect.detectors). "
-              "Remove it from detect.strategies.", file=sys.stderr)
+        print(
+            "genaug: config: detect.strategies: 'logistic' is deprecated there: it is a detector, not an "
+            "augmentation; it now runs as the `logistic` detector of every dataset (detect.detectors). "
+            "Remove it from detect.strategies.",
+            file=sys.stderr,
+        )
     return strategies, detectors
 
 
@@ -101,8 +131,10 @@ def _check_detectors():
                 stop(f"config: {key}: unknown detector '{d}' (known: {', '.join(genaug_detect.DETECTORS)})")
             if not spec.supports(layout):
                 fit = [x for x, sp in genaug_detect.DETECTORS.items() if sp.supports(layout)]
-                stop(f"config: {key}: detector '{d}' does not take {layout} items "
-                     f"(dataset {name}, kind {ds['kind']}); detectors for {layout}: {', '.join(fit)}")
+                stop(
+                    f"config: {key}: detector '{d}' does not take {layout} items "
+                    f"(dataset {name}, kind {ds['kind']}); detectors for {layout}: {', '.join(fit)}"
+                )
 
 
 _check_detectors()
@@ -125,8 +157,9 @@ def detector_replicates(detector):
 
 def dataset_runs(name):
     """(detector, strategy, replicate) of every detector run of the dataset."""
-    return [(d, s, r) for d in dataset_detectors(name) for s in detector_strategies(name, d)
-            for r in detector_replicates(d)]
+    return [
+        (d, s, r) for d in dataset_detectors(name) for s in detector_strategies(name, d) for r in detector_replicates(d)
+    ]
 
 
 GENERATORS = sorted({g for name in DATASETS for g in dataset_generators(name)})
@@ -149,18 +182,26 @@ def _check_score_samples():
         key = f"config: score.samples.{name}"
         ds = DATASETS.get(sm["dataset"])
         if ds is None or ds["kind"] != "sv":
-            stop(f"{key}.dataset: '{sm['dataset']}' is not a dataset of kind sv "
-                 f"(sv datasets: {', '.join(d for d in DATASETS if DATASETS[d]['kind'] == 'sv') or 'none'})")
+            stop(
+                f"{key}.dataset: '{sm['dataset']}' is not a dataset of kind sv "
+                f"(sv datasets: {', '.join(d for d in DATASETS if DATASETS[d]['kind'] == 'sv') or 'none'})"
+            )
         if sm["detector"] not in dataset_detectors(sm["dataset"]):
-            stop(f"{key}.detector: '{sm['detector']}' is not a detector of dataset {sm['dataset']} "
-                 f"({', '.join(dataset_detectors(sm['dataset']))})")
+            stop(
+                f"{key}.detector: '{sm['detector']}' is not a detector of dataset {sm['dataset']} "
+                f"({', '.join(dataset_detectors(sm['dataset']))})"
+            )
         if sm["strategy"] not in detector_strategies(sm["dataset"], sm["detector"]):
-            stop(f"{key}.strategy: '{sm['strategy']}' is not a strategy of detector {sm['detector']} of "
-                 f"dataset {sm['dataset']} ({', '.join(detector_strategies(sm['dataset'], sm['detector']))})")
+            stop(
+                f"{key}.strategy: '{sm['strategy']}' is not a strategy of detector {sm['detector']} of "
+                f"dataset {sm['dataset']} ({', '.join(detector_strategies(sm['dataset'], sm['detector']))})"
+            )
         if sm["replicate"] not in detector_replicates(sm["detector"]):
-            stop(f"{key}.replicate: {sm['replicate']} but detector {sm['detector']} runs replicates "
-                 f"{', '.join(map(str, detector_replicates(sm['detector'])))} (detect.replicates: "
-                 f"{config['detect']['replicates']})")
+            stop(
+                f"{key}.replicate: {sm['replicate']} but detector {sm['detector']} runs replicates "
+                f"{', '.join(map(str, detector_replicates(sm['detector'])))} (detect.replicates: "
+                f"{config['detect']['replicates']})"
+            )
         for k in ("bam", "reference", "candidates"):
             if not os.path.exists(sm[k]):
                 stop(f"{key}.{k}: file {sm[k]} not found")
@@ -275,8 +316,12 @@ def get_generator_train_on(wildcards):
 def get_detector_input(wildcards):
     """encoded.npz and split.npz, plus the generator's synthetic items for a generator strategy."""
     d = wildcards.dataset
-    if wildcards.detector not in dataset_detectors(d) or wildcards.strategy not in detector_strategies(d, wildcards.detector):
-        raise ValueError(f"detector {wildcards.detector} with strategy {wildcards.strategy} is not configured for dataset {d}")
+    if wildcards.detector not in dataset_detectors(d) or wildcards.strategy not in detector_strategies(
+        d, wildcards.detector
+    ):
+        raise ValueError(
+            f"detector {wildcards.detector} with strategy {wildcards.strategy} is not configured for dataset {d}"
+        )
     inputs = {"encoded": f"results/{d}/encoded.npz", "split": f"results/{d}/split.npz"}
     if wildcards.strategy in dataset_generators(d):
         inputs["synthetic"] = f"results/{d}/synthetic/{wildcards.strategy}.npz"
@@ -306,8 +351,10 @@ def get_detector_runs(filename):
     """Input function: ``filename`` of every detector, strategy and replicate of the dataset."""
 
     def runs(wildcards):
-        return [f"results/{wildcards.dataset}/detect/{d}/{s}/seed{r}/{filename}"
-                for d, s, r in dataset_runs(wildcards.dataset)]
+        return [
+            f"results/{wildcards.dataset}/detect/{d}/{s}/seed{r}/{filename}"
+            for d, s, r in dataset_runs(wildcards.dataset)
+        ]
 
     return runs
 
@@ -340,8 +387,11 @@ def get_kind(wildcards):
 def get_fidelity_input(wildcards):
     """encoded.npz, split.npz, the generator's model (and the SNP table of haplotypes)."""
     d = wildcards.dataset
-    inputs = {"encoded": f"results/{d}/encoded.npz", "split": f"results/{d}/split.npz",
-              "model": f"results/{d}/generators/{wildcards.generator}/model.pt"}
+    inputs = {
+        "encoded": f"results/{d}/encoded.npz",
+        "split": f"results/{d}/split.npz",
+        "model": f"results/{d}/generators/{wildcards.generator}/model.pt",
+    }
     if DATASETS[d]["kind"] == "haplotypes":
         inputs["variants"] = f"results/{d}/variants.tsv"
     return inputs

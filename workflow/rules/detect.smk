@@ -10,19 +10,19 @@ rule train_detector:
         metrics="results/{dataset}/detect/{detector}/{strategy}/seed{seed}/metrics.json",
         predictions="results/{dataset}/detect/{detector}/{strategy}/seed{seed}/predictions.tsv",
         history="results/{dataset}/detect/{detector}/{strategy}/seed{seed}/history.tsv",
-    params:
-        settings=get_detector_settings,
-        seed=get_detector_seed,
     log:
         "results/logs/train_detector/{dataset}.{detector}.{strategy}.seed{seed}.log",
     benchmark:
         "results/benchmarks/train_detector/{dataset}.{detector}.{strategy}.seed{seed}.tsv"
+    conda:
+        "../../envs/torch.yaml"
     threads: 1
     resources:
         gpu=1,
         mem_mb=4000,
-    conda:
-        "../../envs/torch.yaml"
+    params:
+        settings=get_detector_settings,
+        seed=get_detector_seed,
     script:
         "../../scripts/train_detector.py"
 
@@ -35,14 +35,14 @@ rule summarize_detection:
         runs="results/{dataset}/detect/runs.tsv",
         summary="results/{dataset}/detect/summary.tsv",
         comparisons="results/{dataset}/detect/comparisons.tsv",
+    log:
+        "results/logs/summarize_detection/{dataset}.log",
+    conda:
+        "../../envs/report.yaml"
     params:
         order=get_run_order,
         n_boot=config["detect"]["bootstrap"],
         level=config["detect"]["level"],
         seed=config["seed"],
-    log:
-        "results/logs/summarize_detection/{dataset}.log",
-    conda:
-        "../../envs/report.yaml"
     script:
         "../../scripts/summarize_detection.py"

@@ -3,48 +3,48 @@
 
 
 rule encode_sv:
-    wildcard_constraints:
-        dataset=datasets_of_kind("sv"),
     input:
         unpack(get_encode_sv_input),
     output:
         encoded="results/{dataset}/encoded.npz",
         samples="results/{dataset}/samples.tsv",
-    params:
-        settings=get_encode_settings,
-        seed=config["seed"],
     log:
         "results/logs/encode_sv/{dataset}.log",
     benchmark:
         "results/benchmarks/encode_sv/{dataset}.tsv"
+    wildcard_constraints:
+        dataset=datasets_of_kind("sv"),
+    conda:
+        "../../envs/bam.yaml"
     threads: 4
     resources:
         mem_mb=4000,
-    conda:
-        "../../envs/bam.yaml"
+    params:
+        settings=get_encode_settings,
+        seed=config["seed"],
     script:
         "../../scripts/encode_sv.py"
 
 
 rule encode_haplotypes:
-    wildcard_constraints:
-        dataset=datasets_of_kind("haplotypes"),
     input:
         unpack(get_encode_haplotypes_input),
     output:
         encoded="results/{dataset}/encoded.npz",
         samples="results/{dataset}/samples.tsv",
         variants="results/{dataset}/variants.tsv",
-    params:
-        settings=get_encode_settings,
-        region=get_encode_region,
     log:
         "results/logs/encode_haplotypes/{dataset}.log",
     benchmark:
         "results/benchmarks/encode_haplotypes/{dataset}.tsv"
-    resources:
-        mem_mb=4000,
+    wildcard_constraints:
+        dataset=datasets_of_kind("haplotypes"),
     conda:
         "../../envs/popgen.yaml"
+    resources:
+        mem_mb=4000,
+    params:
+        settings=get_encode_settings,
+        region=get_encode_region,
     script:
         "../../scripts/encode_haplotypes.py"

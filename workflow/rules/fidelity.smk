@@ -7,18 +7,18 @@ rule evaluate_fidelity:
         unpack(get_fidelity_input),
     output:
         fidelity="results/{dataset}/fidelity/{generator}.json",
-    params:
-        kind=get_kind,
-        train_on=get_generator_train_on,
-        seed=config["seed"],
     log:
         "results/logs/evaluate_fidelity/{dataset}.{generator}.log",
     benchmark:
         "results/benchmarks/evaluate_fidelity/{dataset}.{generator}.tsv"
+    conda:
+        "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=4000,
-    conda:
-        "../../envs/torch.yaml"
+    params:
+        kind=get_kind,
+        train_on=get_generator_train_on,
+        seed=config["seed"],
     script:
         "../../scripts/evaluate_fidelity.py"

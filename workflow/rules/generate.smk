@@ -9,23 +9,23 @@ rule train_generator:
     output:
         model="results/{dataset}/generators/{generator}/model.pt",
         history="results/{dataset}/generators/{generator}/history.tsv",
-    params:
-        settings=get_generator_settings,
-        condition=get_generator_condition,
-        train_on=get_generator_train_on,
-        seed=config["seed"],
     log:
         "results/logs/train_generator/{dataset}.{generator}.log",
     benchmark:
         "results/benchmarks/train_generator/{dataset}.{generator}.tsv"
     # the longest jobs: start them as soon as a split exists, before detectors and plots
     priority: 10
+    conda:
+        "../../envs/torch.yaml"
     threads: 2
     resources:
         gpu=1,
         mem_mb=4000,
-    conda:
-        "../../envs/torch.yaml"
+    params:
+        settings=get_generator_settings,
+        condition=get_generator_condition,
+        train_on=get_generator_train_on,
+        seed=config["seed"],
     script:
         "../../scripts/train_generator.py"
 
@@ -38,15 +38,15 @@ rule sample_synthetic:
         model="results/{dataset}/generators/{generator}/model.pt",
     output:
         synthetic="results/{dataset}/synthetic/{generator}.npz",
+    log:
+        "results/logs/sample_synthetic/{dataset}.{generator}.log",
+    conda:
+        "../../envs/torch.yaml"
+    threads: 2
     params:
         balance=config["generate"]["balance"],
         condition=get_generator_condition,
         train_on=get_generator_train_on,
         seed=config["seed"],
-    log:
-        "results/logs/sample_synthetic/{dataset}.{generator}.log",
-    threads: 2
-    conda:
-        "../../envs/torch.yaml"
     script:
         "../../scripts/sample_synthetic.py"

@@ -2,8 +2,6 @@
 
 
 rule write_synthetic_vcf:
-    wildcard_constraints:
-        dataset=datasets_of_kind("haplotypes"),
     input:
         synthetic="results/{dataset}/synthetic/{generator}.npz",
         variants="results/{dataset}/variants.tsv",
@@ -12,6 +10,8 @@ rule write_synthetic_vcf:
         index="results/{dataset}/synthetic/{generator}.vcf.gz.tbi",
     log:
         "results/logs/write_synthetic_vcf/{dataset}.{generator}.log",
+    wildcard_constraints:
+        dataset=datasets_of_kind("haplotypes"),
     conda:
         "../../envs/popgen.yaml"
     script:

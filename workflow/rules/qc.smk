@@ -12,12 +12,12 @@ rule plot_qc:
             category="Quality control",
             subcategory="{dataset}",
         ),
-    params:
-        examples_per_class=config["qc"]["examples_per_class"],
-        seed=config["seed"],
     log:
         "results/logs/plot_qc/{dataset}.log",
     conda:
         "../../envs/report.yaml"
+    params:
+        examples_per_class=config["qc"]["examples_per_class"],
+        seed=config["seed"],
     script:
         "../../scripts/plot_qc.py"

@@ -36,13 +36,13 @@ rule plot_generators:
             category="Generators",
             subcategory="{dataset}",
         ),
-    params:
-        generators=get_generators_of,
-        seed=config["seed"],
     log:
         "results/logs/plot_generators/{dataset}.log",
     conda:
         "../../envs/report.yaml"
+    params:
+        generators=get_generators_of,
+        seed=config["seed"],
     script:
         "../../scripts/plot_generators.py"
 
@@ -53,19 +53,17 @@ rule write_summary:
     output:
         tsv=report("results/report/summary.tsv", caption="../report/summary.rst", category="Summary"),
         md=report("results/report/summary.md", caption="../report/summary.rst", category="Summary"),
-    params:
-        datasets=list(DATASETS),
     log:
         "results/logs/write_summary/all.log",
     conda:
         "../../envs/report.yaml"
+    params:
+        datasets=list(DATASETS),
     script:
         "../../scripts/write_summary.py"
 
 
 rule plot_haplotype_fidelity:
-    wildcard_constraints:
-        dataset=datasets_of_kind("haplotypes"),
     input:
         fidelity=get_generator_files("results/{dataset}/fidelity/{generator}.json"),
     output:
@@ -77,6 +75,8 @@ rule plot_haplotype_fidelity:
         ),
     log:
         "results/logs/plot_haplotype_fidelity/{dataset}.log",
+    wildcard_constraints:
+        dataset=datasets_of_kind("haplotypes"),
     conda:
         "../../envs/report.yaml"
     script:

@@ -9,16 +9,16 @@ rule score_sample:
         vcf="results/score/{sample}.vcf.gz",
         tbi="results/score/{sample}.vcf.gz.tbi",
         tsv="results/score/{sample}.tsv",
-    params:
-        settings=get_score_settings,
     log:
         "results/logs/score_sample/{sample}.log",
     benchmark:
         "results/benchmarks/score_sample/{sample}.tsv"
+    conda:
+        "../../envs/torch.yaml"
     threads: 2
     resources:
         mem_mb=4000,
-    conda:
-        "../../envs/torch.yaml"
+    params:
+        settings=get_score_settings,
     script:
         "../../scripts/score_sample.py"

@@ -7,13 +7,13 @@ rule split_dataset:
     output:
         split="results/{dataset}/split.npz",
         counts="results/{dataset}/split_counts.tsv",
-    params:
-        fractions=config["split"]["fractions"],
-        max_train_positives=config["split"]["max_train_positives"],
-        seed=config["seed"],
     log:
         "results/logs/split_dataset/{dataset}.log",
     conda:
         "../../envs/bam.yaml"
+    params:
+        fractions=config["split"]["fractions"],
+        max_train_positives=config["split"]["max_train_positives"],
+        seed=config["seed"],
     script:
         "../../scripts/split_dataset.py"

@@ -25,7 +25,6 @@ import argparse
 import datetime
 import hashlib
 import os
-import re
 import subprocess
 import sys
 
@@ -248,8 +247,10 @@ def cmd_plant(a):
                           ("INV", "Inversion"), ("INS", "Insertion of novel sequence")):
             fh.write('##ALT=<ID=%s,Description="%s">\n' % (alt, desc))
         fh.write('##INFO=<ID=SVTYPE,Number=1,Type=String,Description="Type of structural variant">\n')
-        fh.write('##INFO=<ID=SVLEN,Number=1,Type=Integer,Description="Length of the SV in bp (negative for deletions)">\n')
-        fh.write('##INFO=<ID=END,Number=1,Type=Integer,Description="End position of the variant (END=POS for insertions)">\n')
+        fh.write('##INFO=<ID=SVLEN,Number=1,Type=Integer,'
+                 'Description="Length of the SV in bp (negative for deletions)">\n')
+        fh.write('##INFO=<ID=END,Number=1,Type=Integer,'
+                 'Description="End position of the variant (END=POS for insertions)">\n')
         fh.write('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n')
         fh.write("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tSAMPLE\n")
         counters = {}

@@ -8,8 +8,8 @@
   mate elsewhere or unmapped), reverse-strand reads, and the mean mapping
   quality; plus the depth ratio of each window's two halves. These are the
   signals callers use: depth change, discordant pairs, split and clipped reads.
-- ``sequence``: normalised k-mer counts (k = 4 by default), the baseline the
-  evaluation notes found to beat a small Conv1D on ~150 positives.
+- ``sequence``: normalised k-mer counts (k = 4 by default), the usual
+  non-deep baseline for binding sites.
 - ``vector`` / ``binary``: the items themselves as floats.
 """
 

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 import torch.nn.functional as F
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
 
 from ..device import pick_device, seeded, set_threads
 from ..layouts import make_layout
@@ -76,8 +78,8 @@ def train_detector(detector, strategy, X_train, y_train, X_val, y_val, classes, 
     missing = [classes[k] for k in range(len(classes)) if not (y_train == k).any()]
     if missing:
         raise ValueError(f"the training items hold no item of class {', '.join(missing)}")
-    result = spec.call("fit", detector, strategy, X_train, y_train, X_val, y_val, classes, positive, layout, channels, s,
-                       seed, device)
+    result = spec.call("fit", detector, strategy, X_train, y_train, X_val, y_val, classes, positive, layout,
+                       channels, s, seed, device)
     result.seconds = time.time() - t0
     return result
 
@@ -165,37 +167,30 @@ def _predict(net, Xn, dev):
 
 
 def fit_logistic(name, strategy, X_train, y_train, X_val, y_val, classes, positive, layout, channels, s, seed, device):
-    """The ``logistic`` detector: L2 logistic regression on standardised summary features, one
-    full-batch L-BFGS fit (``class_weight`` weighs the loss as for the networks)."""
+    """The ``logistic`` detector: scikit-learn's L2 logistic regression (L-BFGS, C = 1 / (l2 * n),
+    class-balanced weights under ``class_weight``) on standardised summary features; its
+    coefficients are copied into a torch linear layer so the model file holds weights only."""
     F_train = summary_features(X_train, layout, channels, s["kmer"])
     mean, std = F_train.mean(0), F_train.std(0)
     std[std < 1e-8] = 1.0
-    torch.manual_seed(int(seed))
-    lin = torch.nn.Linear(F_train.shape[1], len(classes)).double()
+    Z = (F_train - mean) / std
+    y_train = np.asarray(y_train, np.int64)
+    clf = LogisticRegression(C=1.0 / (s["l2"] * len(y_train)) if s["l2"] > 0 else np.inf, max_iter=1000, tol=1e-8,
+                             class_weight="balanced" if strategy == "class_weight" else None)
+    clf.fit(Z, y_train)
+    coef, intercept = clf.coef_, clf.intercept_
+    if len(classes) == 2:  # one logit difference: split it over the two outputs
+        coef, intercept = np.vstack([-coef / 2, coef / 2]), np.r_[-intercept / 2, intercept / 2]
+    lin = torch.nn.Linear(Z.shape[1], len(classes))
     with torch.no_grad():
-        lin.weight.zero_(), lin.bias.zero_()
-    Z = torch.from_numpy((F_train - mean) / std).double()
-    yt = torch.from_numpy(np.asarray(y_train, np.int64))
-    opt = torch.optim.LBFGS(lin.parameters(), lr=1, max_iter=500, tolerance_grad=1e-9, line_search_fn="strong_wolfe")
-
-    weight = None
-    if strategy == "class_weight":
-        weight = torch.from_numpy(class_weights(np.asarray(y_train, np.int64), len(classes))).double()
-
-    def closure():
-        opt.zero_grad()
-        loss = F.cross_entropy(lin(Z), yt, weight=weight) + s["l2"] / 2 * lin.weight.pow(2).sum()
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    with torch.no_grad():
-        loss = float(F.cross_entropy(lin(Z), yt))
+        lin.weight.copy_(torch.from_numpy(coef))
+        lin.bias.copy_(torch.from_numpy(intercept))
+    loss = float(log_loss(y_train, clf.predict_proba(Z), labels=clf.classes_))
     detector = Detector(name="logistic", classes=list(map(str, classes)), positive=int(positive), threshold=0.5,
                         layout={"name": layout, "channels": None if channels is None else list(map(str, channels)),
                                 "item_shape": list(np.asarray(X_train[:1]).shape[1:]),
                                 "dtype": np.asarray(X_train[:1]).dtype.str},
-                        settings=s, strategy=strategy, net=lin.float(),
+                        settings=s, strategy=strategy, net=lin,
                         scaler={"mean": torch.from_numpy(mean), "std": torch.from_numpy(std)})
     proba = detector.predict_proba(X_val)
     detector.threshold = choose_threshold((np.asarray(y_val) == positive).astype(int), proba[:, positive])

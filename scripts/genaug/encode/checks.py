@@ -143,7 +143,8 @@ def open_alignments(path, reference=None):
         check_sorted(raw, path)
     index = next((p for p in _index_paths(path) if os.path.exists(p)), None)
     if index is None:
-        raise InputError(path, f"no index found (looked for {path}{INDEX_SUFFIXES[ext][0]}); run `samtools index {path}`")
+        raise InputError(path, f"no index found (looked for {path}{INDEX_SUFFIXES[ext][0]}); "
+                               f"run `samtools index {path}`")
     if os.path.getmtime(index) < os.path.getmtime(path):
         raise InputError(path, f"index {index} is older than the file; re-run `samtools index {path}`")
     f = _open_raw(path, reference)

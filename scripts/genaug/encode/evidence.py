@@ -128,7 +128,8 @@ def check_depth(depth, path, max_empty, warn_empty, diagnose=None):
         why = diagnose(np.flatnonzero((depth == 0).any(axis=1))) if diagnose else ""
         raise InputError(path, f"{counts} (encode.sv.max_empty_windows: {max_empty})" + (f"; {why}" if why else ""))
     if share >= warn_empty:
-        log.warning("%s: %s; their items are blank pileups (encode.sv.warn_empty_windows: %s)", path, counts, warn_empty)
+        log.warning("%s: %s; their items are blank pileups (encode.sv.warn_empty_windows: %s)",
+                    path, counts, warn_empty)
     else:
         log.info("%s: %s", path, counts)
     return empty

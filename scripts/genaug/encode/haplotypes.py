@@ -43,9 +43,11 @@ import allel
 import numpy as np
 import pandas as pd
 import pysam
+from pysam.libcbgzf import BGZFile
 
 from .. import tensors
 from ..errors import InputError, refuse_unknown, some_names
+from ..outputs import replacing, write_tsv
 from .checks import check_vcf
 
 log = logging.getLogger(__name__)
@@ -323,9 +325,7 @@ def encode_haplotypes(vcf, samples_tsv, settings=HaplotypeSettings(), region=Non
 def write_encoded(h, out_npz, out_samples, out_variants):
     """Write encoded.npz, samples.tsv and variants.tsv (each atomically)."""
     for df, path in ((h.samples, out_samples), (h.variants, out_variants)):
-        tmp = f"{path}.partial"
-        df.to_csv(tmp, sep="\t", index=False)
-        os.replace(tmp, path)
+        write_tsv(df, path, float_format=None)
     y = h.samples["label"].to_numpy(np.int64)
     tensors.save_encoded(out_npz, tensors.Encoded(X=h.X, y=y, groups=h.samples["group"].to_numpy(str),
                                                   classes=np.array(h.classes), layout="binary"))
@@ -368,7 +368,7 @@ def write_haplotype_vcf(path, X, variants, sample_names=None, source="genaug"):
     haplotype is left out, with a warning. ``variants``: one row per SNP
     (chrom, pos, ref, alt, id; positions sorted within each chromosome).
     ``sample_names``: one per person (default ``syn000001``...). Writes
-    ``path`` and ``path + '.tbi'``, each via a ``.partial`` name.
+    ``path`` and ``path + '.tbi'`` through ``outputs.replacing``.
     """
     path = str(path)
     X = np.asarray(X)
@@ -391,20 +391,13 @@ def write_haplotype_vcf(path, X, variants, sample_names=None, source="genaug"):
     header += [f"##contig=<ID={c}>" for c in chroms]
     header += ['##FORMAT=<ID=GT,Number=1,Type=String,Description="Phased genotype">',
                "\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT"] + names)]
-    plain, gz = f"{path}.partial.vcf", f"{path}.partial"
-    try:
-        with open(plain, "w") as f:
-            f.write("\n".join(header) + "\n")
+    with replacing(path + ".tbi", path) as (tbi, gz):
+        with BGZFile(gz, "wb") as f:
+            f.write(("\n".join(header) + "\n").encode())
             ids = variants["id"].astype(str).replace("", ".")
             for j, (c, p, i, r, a) in enumerate(zip(variants["chrom"].astype(str), variants["pos"], ids,
                                                     variants["ref"], variants["alt"])):
-                f.write(f"{c}\t{int(p)}\t{i}\t{r}\t{a}\t.\tPASS\t.\tGT\t" + "\t".join(_GT[codes[j]]) + "\n")
-        pysam.tabix_compress(plain, gz, force=True)
-        pysam.tabix_index(gz, preset="vcf", force=True)  # writes gz + '.tbi'
-        os.replace(gz + ".tbi", path + ".tbi")
-        os.replace(gz, path)
-    finally:
-        for p in (plain, gz, gz + ".tbi"):
-            if os.path.exists(p):
-                os.remove(p)
+                f.write((f"{c}\t{int(p)}\t{i}\t{r}\t{a}\t.\tPASS\t.\tGT\t" + "\t".join(_GT[codes[j]]) + "\n")
+                        .encode())
+        pysam.tabix_index(gz, preset="vcf", force=True, index=tbi)
     return path

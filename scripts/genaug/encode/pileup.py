@@ -13,11 +13,13 @@ of items at once. Python touches each read once, to copy out its fields.
 from dataclasses import dataclass
 
 import numpy as np
+import pysam
 
 from . import channels as ch
 
-# CIGAR operations (SAM spec order, as pysam numbers them)
-M, I, D, N, S, H, P, EQ, X = range(9)
+# CIGAR operations, as pysam numbers them
+M, I, D, N, S, H, P, EQ, X = (pysam.CMATCH, pysam.CINS, pysam.CDEL, pysam.CREF_SKIP, pysam.CSOFT_CLIP,
+                              pysam.CHARD_CLIP, pysam.CPAD, pysam.CEQUAL, pysam.CDIFF)
 _DISPLAY = np.zeros(9, bool)
 _DISPLAY[[M, D, N, S, EQ, X]] = True          # take a column in the pileup
 _QUERY = np.zeros(9, bool)
@@ -43,9 +45,10 @@ _code[_b == ord("*")] = 7
 _BASE_PAIR_VALUE[:] = _BASE_VALUE[_code]
 del _b, _r, _code
 
-FLAG_NAMES = {"paired": 0x1, "proper_pair": 0x2, "unmapped": 0x4, "mate_unmapped": 0x8,
-              "reverse": 0x10, "mate_reverse": 0x20, "secondary": 0x100, "qcfail": 0x200,
-              "duplicate": 0x400, "supplementary": 0x800}
+FLAG_NAMES = {"paired": pysam.FPAIRED, "proper_pair": pysam.FPROPER_PAIR, "unmapped": pysam.FUNMAP,
+              "mate_unmapped": pysam.FMUNMAP, "reverse": pysam.FREVERSE, "mate_reverse": pysam.FMREVERSE,
+              "secondary": pysam.FSECONDARY, "qcfail": pysam.FQCFAIL, "duplicate": pysam.FDUP,
+              "supplementary": pysam.FSUPPLEMENTARY}
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ class StackSettings:
     window: int = 256
     max_rows: int = 64
     min_mapq: int = 0
-    exclude_flags: int = 0x4 | 0x100 | 0x200 | 0x400   # unmapped, secondary, QC-fail, duplicate
+    exclude_flags: int = pysam.FUNMAP | pysam.FSECONDARY | pysam.FQCFAIL | pysam.FDUP
     insert_min: int = 0            # pair insert sizes outside [insert_min, insert_max] are anomalous
     insert_max: int = 1 << 30
     merge_gap: int = 5000          # windows closer than this share one BAM fetch
@@ -227,9 +230,9 @@ def _rows(pair_read, pair_win, n_windows, max_rows):
 def _pair_codes(flag, tid, mtid, start, mpos, tlen, settings):
     """Pair-anomaly code per read (channels.PAIR_CODES)."""
     code = np.zeros(len(flag), np.int64)
-    paired = (flag & 0x1) != 0
-    rev = (flag & 0x10) != 0
-    mrev = (flag & 0x20) != 0
+    paired = (flag & pysam.FPAIRED) != 0
+    rev = (flag & pysam.FREVERSE) != 0
+    mrev = (flag & pysam.FMREVERSE) != 0
     same_contig = tid == mtid
     size = np.abs(tlen)
     # orientation of a pair on one contig: FR is the normal one
@@ -237,13 +240,13 @@ def _pair_codes(flag, tid, mtid, start, mpos, tlen, settings):
     rf = (rev != mrev) & ~fwd_left
     same = rev == mrev
     rules = [
-        ((flag & 0x2) == 0, 7),
+        ((flag & pysam.FPROPER_PAIR) == 0, 7),
         (size < settings.insert_min, 2),
         (size > settings.insert_max, 1),
         (rf, 3),
         (same, 4),
         (~same_contig, 5),
-        ((flag & 0x8) != 0, 6),
+        ((flag & pysam.FMUNMAP) != 0, 6),
     ]
     for cond, value in rules:  # later rules win: most specific last
         code[cond] = value
@@ -419,7 +422,7 @@ def _fill(out, fasta, tid_names, reads, rcl, rs_all, pair_read, pair_win, row,
     cells = _elements(layout, seqs, quals, ints[:, 6] != 0, ref, ref_base[kc])
     read_values = np.zeros((len(keep_reads), 4), np.uint8)
     read_values[:, 0] = _QUAL_VALUE[np.minimum(ints[:, 1], 255)]
-    read_values[:, 1] = ch.encode_categorical(ch.STRAND_CODES, np.where(flag & 0x10, 2, 1))
+    read_values[:, 1] = ch.encode_categorical(ch.STRAND_CODES, np.where(flag & pysam.FREVERSE, 2, 1))
     read_values[:, 2] = ch.encode_categorical(ch.PAIR_CODES, _pair_codes(
         flag, ints[:, 2], ints[:, 3], rs, ints[:, 4], ints[:, 5], settings))
 

@@ -7,16 +7,17 @@ under temporary names and renamed only when complete.
 """
 
 import logging
-import os
 import time
 from dataclasses import dataclass
 from multiprocessing import shared_memory
 
 import numpy as np
 import pandas as pd
+import pysam
 
 from .. import tensors
 from ..errors import InputError, refuse_unknown
+from ..outputs import replacing
 from . import channels as ch
 from . import checks, evidence, loci
 from .pileup import StackSettings, breakpoint_windows, flag_mask, stack_items
@@ -60,13 +61,17 @@ class SvSettings:
         return cls(**cfg)
 
 
+# proper pair set; secondary, QC-fail, duplicate and supplementary clear
+_PROPER_ONLY = pysam.FPROPER_PAIR | pysam.FSECONDARY | pysam.FQCFAIL | pysam.FDUP | pysam.FSUPPLEMENTARY
+
+
 def estimate_insert_range(bam, settings, path="BAM"):
     """Library insert-size range from proper pairs at the start of the BAM (quantiles)."""
     if settings.insert_size is not None:
         return tuple(settings.insert_size)
     sizes = []
     for r in bam.fetch(until_eof=True):
-        if (r.flag & 0xF02) == 0x2 and r.template_length > 0 and r.mapping_quality >= 20:
+        if (r.flag & _PROPER_ONLY) == pysam.FPROPER_PAIR and r.template_length > 0 and r.mapping_quality >= 20:
             sizes.append(r.template_length)
             if len(sizes) >= settings.insert_size_sample:
                 break
@@ -258,8 +263,7 @@ def encode_sv(bam_path, reference, truth, out_npz, out_tsv, candidates=None,
     """Encode a BAM/CRAM at truth and candidate loci into the tensor contract."""
     plan = plan_sv(bam_path, reference, truth, candidates, settings, seed)
     items = plan.items
-    tmp_tsv = str(out_tsv) + ".partial"
-    try:
+    with replacing(out_tsv) as tmp_tsv:
         with tensors.EncodedWriter(out_npz, plan.stack.item_shape, len(items)) as writer:
             depth = stack_to_writer(writer, str(bam_path), str(reference), plan.tid_names, plan.item_tid,
                                     plan.left, plan.right, plan.stack, threads, settings.chunk_items)
@@ -268,8 +272,4 @@ def encode_sv(bam_path, reference, truth, out_npz, out_tsv, candidates=None,
             items.to_csv(tmp_tsv, sep="\t", index=False)
             y = (items.label == CLASSES[1]).to_numpy(np.int64)
             writer.close(y, items.group.to_numpy(str), CLASSES, "image", ch.CHANNELS)
-        os.replace(tmp_tsv, out_tsv)
-    finally:
-        if os.path.exists(tmp_tsv):
-            os.remove(tmp_tsv)
     return items

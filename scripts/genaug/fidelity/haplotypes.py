@@ -46,11 +46,14 @@ resamples, with the loss's sd beside it.
 """
 
 import numpy as np
-import torch
+from scipy.stats import binned_statistic, pearsonr
+from sklearn.metrics import pairwise_distances
+from threadpoolctl import threadpool_limits
 
 from .. import metrics
 from . import common
-from .common import take as _take, wasserstein1d
+from .common import take as _take
+from .common import wasserstein1d
 
 BETTER = {"af_correlation": "higher", "ld_r2_correlation": "higher", "ld_decay_distance": "lower",
           "pairwise_distance_wasserstein": "lower", "pca_wasserstein": "lower",
@@ -69,15 +72,13 @@ def allele_frequencies(H):
 
 
 def pearson(a, b):
-    """Pearson correlation of two vectors over the entries finite in both; nan if constant."""
+    """Pearson correlation (scipy) of two vectors over the entries finite in both; nan if one is constant."""
     a, b = np.asarray(a, np.float64).ravel(), np.asarray(b, np.float64).ravel()
     ok = np.isfinite(a) & np.isfinite(b)
     a, b = a[ok], b[ok]
-    if len(a) < 2:
+    if len(a) < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
         return float("nan")
-    a, b = a - a.mean(), b - b.mean()
-    den = np.sqrt((a * a).sum() * (b * b).sum())
-    return float((a * b).sum() / den) if den > 0 else float("nan")
+    return float(pearsonr(a, b).statistic)
 
 
 def r2_matrix(H):
@@ -117,12 +118,14 @@ def ld_decay(r2, pos, bins):
     i, j = np.triu_indices(len(pos), 1)
     d, v = np.abs(pos[j] - pos[i]), r2[i, j]
     ok = np.isfinite(v)
-    which = np.searchsorted(bins, d[ok], side="right") - 1
-    inside = (which >= 0) & (which < len(bins) - 1)
-    counts = np.bincount(which[inside], minlength=len(bins) - 1)
-    sums = np.bincount(which[inside], weights=v[ok][inside], minlength=len(bins) - 1)
-    with np.errstate(invalid="ignore"):
-        return sums / counts, counts
+    if not ok.any():
+        return np.full(len(bins) - 1, np.nan), np.zeros(len(bins) - 1, np.int64)
+    # scipy's last bin is closed on the right; this one is half-open like the others
+    d, v = d[ok], v[ok]
+    keep = d < bins[-1]
+    mean, _, _ = binned_statistic(d[keep], v[keep], "mean", bins=bins)
+    counts, _, _ = binned_statistic(d[keep], v[keep], "count", bins=bins)
+    return mean, counts.astype(np.int64)
 
 
 def decay_bins(pos, n_bins, dynamic_range=1e4):
@@ -146,12 +149,11 @@ def curve_distance(a, b):
 
 
 def pairwise_hamming(H, max_pairs=MAX_PAIRS, rng=None):
-    """Hamming distances of all pairs i < j of rows of ``H`` (float64, row by row);
-    above ``max_pairs`` pairs, a random subset of that many (``rng``)."""
-    H = torch.as_tensor(np.asarray(H), dtype=torch.float32)
-    ones = H.sum(1)
-    D = ones[:, None] + ones[None, :] - 2 * (H @ H.T)  # exact integers below 2**24
-    d = upper(D.round().double().numpy())
+    """Hamming distances (counts) of all pairs i < j of rows of 0/1 ``H`` (float64, row by row:
+    scikit-learn's squared euclidean distances, rounded to the exact integers); above
+    ``max_pairs`` pairs, a random subset of that many (``rng``)."""
+    H = np.asarray(H, dtype=np.float64)
+    d = upper(np.rint(pairwise_distances(H, metric="euclidean", squared=True)))
     if len(d) > max_pairs:
         rng = rng or np.random.default_rng(0)
         d = d[np.sort(rng.choice(len(d), max_pairs, replace=False))]
@@ -187,13 +189,9 @@ def evaluate(train, heldout, synthetic, variants, seed=0, threads=1, heldout_gro
     if len(T) < 2 or len(H) < 4 or len(S) < 2:
         raise ValueError(f"too few haplotypes: train {len(T)} (>= 2), held-out {len(H)} (>= 4), "
                          f"synthetic {len(S)} (>= 2)")
-    old_threads = torch.get_num_threads()
-    torch.set_num_threads(int(threads))
-    try:
+    with threadpool_limits(max(1, int(threads))):
         return _evaluate(T, H, S, np.asarray(variants["pos"], np.int64), seed, threads, heldout_groups,
                          heldout_labels, ld_snps, decay_snps, decay_bins_n, heatmap_snps, n_resamples, auc_folds)
-    finally:
-        torch.set_num_threads(old_threads)
 
 
 def _evaluate(T, H, S, pos, seed, threads, heldout_groups, heldout_labels, ld_snps, decay_snps, decay_bins_n,

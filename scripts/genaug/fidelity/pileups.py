@@ -6,9 +6,12 @@ columns), so a cell holds the share of each code. On those features:
 
 | metric | synthetic | reference | better |
 |---|---|---|---|
-| channel_profile_distance | mean abs difference of the per-channel column profiles (mean over items and rows), S_nh vs T | H vs T | lower |
+| channel_profile_distance | mean abs difference of the channel column profiles¹, S_nh vs T | H vs T | lower |
 | depth_wasserstein | W1 of per-item read depth (rows with a read), S_nh vs T | H vs T | lower |
-| summary_feature_distance | mean over the baseline detector's summary features of abs(mean difference) / sd(T), S_nh vs T | H vs T | lower |
+| summary_feature_distance | mean over summary features² of abs(mean difference) / sd(T), S_nh vs T | H vs T | lower |
+
+¹ per channel, the mean over items and rows of each column. ² the logistic
+detector's summary features (``detect.features``).
 
 plus the shared two-sample AUCs, AATS (Euclidean), privacy loss and identical
 share (``common.py``). S_nh: the synthetic set subsampled to the held-out
@@ -17,11 +20,13 @@ set's size, so both sides of a comparison have the same noise.
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 from .. import metrics
 from ..detect.features import summary_features
 from ..encode import channels as ch
 from ..layouts import make_layout
+from ..metrics.twosample import torch_threads
 from . import common
 
 BETTER = {**common.BETTER, "channel_profile_distance": "lower", "depth_wasserstein": "lower",
@@ -53,7 +58,7 @@ def evaluate(train, heldout, synthetic, channels, seed=0, threads=1, heldout_gro
         raise ValueError(f"item shapes differ: train {T.shape[1:]}, held-out {H.shape[1:]}, synthetic {S.shape[1:]}")
     if len(T) < 2 or len(H) < 4 or len(S) < 2:
         raise ValueError(f"too few items: train {len(T)} (>= 2), held-out {len(H)} (>= 4), synthetic {len(S)} (>= 2)")
-    with metrics.privacy.torch_threads(threads):
+    with torch_threads(threads), threadpool_limits(max(1, int(threads))):
         return _evaluate(T, H, S, list(channels), seed, threads, heldout_groups, tuple(grid), n_resamples,
                          auc_folds)
 

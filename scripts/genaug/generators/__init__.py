@@ -19,13 +19,13 @@ below that need it are loaded on first use.
 
 import importlib
 
-from .settings import DEFAULTS, GENERATORS, resolve, supports
+from .settings import DEFAULTS, GENERATORS, RENAMED, canonical, resolve, supports
 
 _LAZY = {"TrainResult": ".training", "sample": ".training", "train": ".training", "from_float": "..layouts",
          "layout_from_state": "..layouts", "make_layout": "..layouts", "to_float": "..layouts"}
 
-__all__ = ["DEFAULTS", "GENERATORS", "TrainResult", "from_float", "layout_from_state", "make_layout",
-           "resolve", "sample", "supports", "to_float", "train"]
+__all__ = ["DEFAULTS", "GENERATORS", "RENAMED", "TrainResult", "canonical", "from_float", "layout_from_state",
+           "make_layout", "resolve", "sample", "supports", "to_float", "train"]
 
 
 def __getattr__(name):

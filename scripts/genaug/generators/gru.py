@@ -17,19 +17,10 @@ the last ``anneal`` share of the steps (``Family.lr``). Sampling: each SNP drawn
 p(v_j | v_<j, c) in turn; the 0/1 draws are returned, so the layout's own draw
 keeps them.
 
-Why it is here: on the demo (700 training haplotypes) the RBM's samples sit
-35-120 alleles from their nearest training haplotype and leak (privacy loss
-0.07-0.10). This model learns the haplotypes' sequential structure, which
-recombination makes local, rather than whole training haplotypes as modes.
-With the defaults, ``bench/haplotypes.py --generators gru --threads 1`` on
-split seeds 1 and 2 gave AF r 0.995 / 0.995, LD r2 r 0.954 / 0.953, AATS
-train 0.581 / 0.588, AATS held-out 0.579 / 0.601 and privacy loss
--0.001 / 0.013 (README, "Haplotypes"); at 450 steps AATS was 0.64-0.67, at
-1320 0.57-0.60. Its samples are never exact copies of a real haplotype, so
-only a sharper model brings them as close to real haplotypes as real ones are
-to each other (a sampling temperature of 0.8 raised AATS held-out to
-0.626 / 0.615). The step count
-was chosen on those same audits.
+Why it is here: the RBM learns whole training haplotypes as modes and leaks;
+this model learns the haplotypes' sequential structure, which recombination
+makes local. ``bench/README.md`` has its audits and how its step count was
+chosen.
 """
 
 import torch

@@ -1,4 +1,4 @@
-"""MLP GAN for 0/1 items after Yelmen et al. 2021 (``gan``), "Creating artificial human genomes
+"""MLP GAN for 0/1 items after Yelmen et al. 2021 (``mlpgan``, formerly ``gan``), "Creating artificial human genomes
 using generative neural networks", PLoS Genetics 17:e1009303.
 
 Their networks, sized by the number of SNPs F: generator latent -> F/1.2 ->
@@ -22,7 +22,7 @@ the generator's alleles rounded to 0/1 and noised like real ones (gradients
 pass through the probabilities), and with ``minibatch_std`` its last layer
 sees the batch's spread. The L2 term is Adam's coupled weight decay on
 weight matrices (decay 2 x l2 gives the gradient of l2 x |W|^2, as Keras'
-regulariser). ``settings.DEFAULTS["gan"]`` says where the defaults depart
+regulariser). ``settings.DEFAULTS["mlpgan"]`` says where the defaults depart
 from the paper's and why.
 """
 
@@ -61,7 +61,7 @@ class MLP(nn.Module):
 
 
 class MLPGAN(GAN):
-    name = "gan"
+    name = "mlpgan"
 
     def __init__(self, layout, settings, n_cond, precision, train=True):
         Family.__init__(self, layout, settings, n_cond, precision)

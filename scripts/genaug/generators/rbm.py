@@ -19,8 +19,8 @@ persistent Gibbs chains, each with a fixed condition drawn at the training
 frequencies, advance ``gibbs_steps`` sweeps per update; a share ``restart``
 of them is first redrawn from the training frequencies, as sampling chains
 start, so that the modes those starts fall into are corrected too (without
-restarts, fresh chains reached AF r 0.96 and LD r 0.79 on the demo where
-persistent ones matched). Gradient: data minus chain statistics of
+restarts, fresh sampling chains drifted from the persistent ones:
+``bench/README.md``). Gradient: data minus chain statistics of
 (v - mu)(h - 1/2), v and h, by SGD with momentum and L2 weight decay on W.
 The learning rate falls linearly to 0 over the last ``anneal`` share of the
 steps, so the chains end at the final model's equilibrium instead of being

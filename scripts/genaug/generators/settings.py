@@ -1,8 +1,6 @@
-"""Settings per generator, with defaults sized for the demo on 2 CPU cores.
+"""Settings per generator, with defaults sized for the demo on CPU cores
+(``bench/README.md`` has the step times).
 
-The defaults train on ~120 pileups (6, 64, 512) in about 3-5 minutes on 2 CPU
-cores (measured: genegan 0.44 s/step, dcgan 0.28, cvae 0.19-0.31; wgan_gp 0.8-1.0 s of
-CPU per step on one thread, so ~4-5 minutes of CPU time for its 300 steps).
 Networks see pileups at 64 x 128 (4 columns pooled per cell); on a GPU set
 ``image_size: null`` and raise ``steps``, ``width`` and ``batch_size``.
 
@@ -40,9 +38,9 @@ Keys (every GAN generator takes the same keys; only defaults differ):
   ``reverse_complement`` (probability, sequences), ``noise`` (Gaussian noise,
   fraction of each feature's sd, vectors), ``mixup`` (Beta(a, a) mixing with
   an item of the same class, 0 = off, vectors), ``crossovers`` (recombination
-  breakpoints, binary: each segment is copied from an item of the same class; 8
-  met the fidelity and privacy targets on the demo, README "Haplotypes").
-- gan (haplotypes, after Yelmen et al. 2021; see ``mlpgan``): ``g_hidden``,
+  breakpoints, binary: each segment is copied from an item of the same class;
+  ``bench/README.md`` says how 8 was chosen).
+- mlpgan (haplotypes, after Yelmen et al. 2021; see ``mlpgan``; ``gan`` is its old name): ``g_hidden``,
   ``d_hidden`` (hidden layer sizes as fractions of the SNP count), ``leak``
   (LeakyReLU slope), ``l2`` (weight regularisation), ``real_noise`` (uniform
   noise moving 0/1 values inward), ``straight_through`` (the discriminator
@@ -74,18 +72,18 @@ DEFAULTS = {
     "genegan": {**GAN, "lr_g": 4e-4, "lr_d": 1e-4, "spectral_norm": True, "minibatch_std": True,
                 "label_smoothing": 0.1},
     "dcgan": {**GAN, "arch": "transpose", "batchnorm_d": True},
-    # 2 critic steps of 16 items (not 5 of 32) cost ~0.9 s of CPU per step instead of ~4.3, and lr_g
-    # 1e-3 with momentum (beta1 0.5) gets the generator off its uniform-softmax start within 100 steps
+    # 2 critic steps of 16 items (not 5 of 32) for time, and lr_g 1e-3 with momentum (beta1 0.5) to get
+    # the generator off its uniform-softmax start early (bench/README.md)
     "wgan_gp": {**GAN, "steps": 300, "batch_size": 16, "loss": "wasserstein", "n_critic": 2, "lr_g": 1e-3,
                 "lr_d": 3e-4, "betas": [0.5, 0.9], "gradient_penalty": 10.0},
     "cvae": {**RUN, **NET, "steps": 800, "latent": 32, "arch": "transpose", "lr": 1e-3, "beta": 1.0},
     "classic": {"shuffle": True, "subsample": 0.7, "shift": 3, "quality_jitter": 2,
                 "reverse_complement": 0.5, "noise": 0.1, "mixup": 0.4, "crossovers": 8},
     # haplotypes (binary layout only); sizes for ~2,000 SNPs x ~700 haplotypes on 2 CPU cores
-    # gan: Yelmen et al.'s layout, L2, LeakyReLU and latent; for minutes on 2 CPU cores, hidden
-    # layers of half the SNP count (theirs: g_hidden [1/1.2, 1/1.1], d_hidden [1/2, 1/3]) and the
-    # DCGAN optimiser (theirs: lr_g 1e-4, lr_d 8e-4, betas [0.9, 0.999]), which collapsed here
-    "gan": {**RUN, "steps": 4000, "latent": 600, "g_hidden": [0.5, 0.5], "d_hidden": [0.25, 0.125],
+    # mlpgan: Yelmen et al.'s layout, L2, LeakyReLU and latent; for CPU cores, hidden layers of half the
+    # SNP count (theirs: g_hidden [1/1.2, 1/1.1], d_hidden [1/2, 1/3]) and the DCGAN optimiser
+    # (theirs: lr_g 1e-4, lr_d 8e-4, betas [0.9, 0.999], which collapsed on the demo)
+    "mlpgan": {**RUN, "steps": 4000, "latent": 600, "g_hidden": [0.5, 0.5], "d_hidden": [0.25, 0.125],
             "leak": 0.01, "l2": 1e-4, "lr_g": 2e-4, "lr_d": 2e-4, "betas": [0.5, 0.999],
             "label_smoothing": 0.0, "real_noise": 0.1,
             "minibatch_std": True, "straight_through": True,
@@ -94,18 +92,24 @@ DEFAULTS = {
             "sample_steps": 200, "lr": 0.03, "anneal": 0.5, "momentum": 0.5, "weight_decay": 1e-4, "init_scale": 0.01,
             "checkpoint_every": 500, "log_every": 250},
     # gru: 1650 steps of 64 is about 150 passes over 700 haplotypes, the last fifth annealing the lr
-    # (3500-3870 s on one thread for 1,962 SNPs, another job on the second core)
     "gru": {**RUN, "steps": 1650, "batch_size": 64, "hidden": 128, "embed": 16, "lr": 3e-3, "anneal": 0.2, "clip": 1.0,
             "checkpoint_every": 50, "log_every": 50},
 }
 GENERATORS = tuple(DEFAULTS)
 # generators made for one layout only; every other generator takes every layout
-ONLY_LAYOUTS = {"gan": ("binary",), "rbm": ("binary",), "gru": ("binary",)}
+ONLY_LAYOUTS = {"mlpgan": ("binary",), "rbm": ("binary",), "gru": ("binary",)}
+# old generator names, still read (configs, model files): old -> new
+RENAMED = {"gan": "mlpgan"}
+
+
+def canonical(generator):
+    """The generator's current name (an old name is mapped to its new one)."""
+    return RENAMED.get(generator, generator)
 
 
 def supports(generator, layout):
     """Whether ``generator`` can learn items of ``layout``."""
-    return layout in ONLY_LAYOUTS.get(generator, (layout,))
+    return layout in ONLY_LAYOUTS.get(canonical(generator), (layout,))
 # keys that change how long a run lasts or what it logs, not what it learns:
 # a checkpoint made under other values of these is still resumed
 NOT_LEARNING = ("steps", "checkpoint_every", "history_every", "log_every")
@@ -113,6 +117,7 @@ NOT_LEARNING = ("steps", "checkpoint_every", "history_every", "log_every")
 
 def resolve(generator, settings=None):
     """Defaults of ``generator`` updated with ``settings``; unknown keys are an error."""
+    generator = canonical(generator)
     if generator not in DEFAULTS:
         raise ValueError(f"unknown generator {generator!r}; use one of {', '.join(GENERATORS)}")
     out = copy.deepcopy(DEFAULTS[generator])

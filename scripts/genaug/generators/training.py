@@ -10,15 +10,14 @@
   A re-run finding a checkpoint of the same data, seed and learning settings
   resumes from it and ends with the weights an uninterrupted run gets.
 
-Every file is written to a ``.partial`` name and renamed, so a killed job
-leaves either the old file or the new one. Files are read back with
+Every file is written through ``outputs.replacing`` (a ``.partial`` name,
+renamed), so a killed job leaves either the old file or the new one. Files are read back with
 ``torch.load(weights_only=True)``.
 """
 
 import hashlib
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,19 +26,20 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import classic
 from ..device import Precision, pick_device, rng_state, seeded, set_rng_state, set_threads
+from ..layouts import layout_from_state, make_layout
+from ..outputs import replacing, write_text
+from . import classic
 from .family import schedule_keys
 from .gan import GAN
 from .gru import GRU
-from ..layouts import layout_from_state, make_layout
 from .mlpgan import MLPGAN
 from .rbm import RBM
-from .settings import NOT_LEARNING, ONLY_LAYOUTS, resolve, supports
+from .settings import NOT_LEARNING, ONLY_LAYOUTS, canonical, resolve, supports
 from .vae import CVAE
 
 log = logging.getLogger(__name__)
-FAMILIES = {"genegan": GAN, "dcgan": GAN, "wgan_gp": GAN, "cvae": CVAE, "gan": MLPGAN, "rbm": RBM, "gru": GRU}
+FAMILIES = {"genegan": GAN, "dcgan": GAN, "wgan_gp": GAN, "cvae": CVAE, "mlpgan": MLPGAN, "rbm": RBM, "gru": GRU}
 FORMAT = 1
 SAMPLE_CHUNK = 128
 CACHE_BYTES = 2 ** 30
@@ -68,6 +68,7 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
     (for tests of resuming).
     """
     t0 = time.time()
+    generator = canonical(generator)
     s = resolve(generator, settings)
     if not supports(generator, layout):
         raise ValueError(f"generator {generator} learns {' or '.join(ONLY_LAYOUTS[generator])} items, "
@@ -156,7 +157,7 @@ def sample(model_path, n, cond=None, seed=0, device=None, threads=None, return_c
                          np.random.default_rng(seed))
     else:
         dev = pick_device(device)
-        family = FAMILIES[m["generator"]](lay, m["settings"], n_cond, Precision(dev), train=False)
+        family = FAMILIES[canonical(m["generator"])](lay, m["settings"], n_cond, Precision(dev), train=False)
         for name, state in m["nets"].items():
             family.nets[name].load_state_dict(state)
             family.nets[name].eval()
@@ -253,18 +254,13 @@ def _resume(path, fingerprint, family, g, steps):
 
 
 def _save(obj, path):
-    tmp = f"{path}.partial"
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    with replacing(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def _write_history(path, columns, rows):
-    tmp = f"{path}.partial"
-    with open(tmp, "w") as f:
-        f.write("\t".join(columns) + "\n")
-        for r in rows:
-            f.write("\t".join([str(int(r[0]))] + [f"{v:.6g}" for v in r[1:]]) + "\n")
-    os.replace(tmp, path)
+    lines = ["\t".join(columns)] + ["\t".join([str(int(r[0]))] + [f"{v:.6g}" for v in r[1:]]) for r in rows]
+    write_text("\n".join(lines) + "\n", path)
 
 
 def _progress(generator, step, step0, steps, t_run, losses):

@@ -1,9 +1,14 @@
 """Generic metrics: classification, two-sample tests, privacy, PCA.
 
+Importing this package does not import torch (``two_sample_auc``, whose MLP
+needs it, is loaded on first use).
+
 Used by the detector evaluation and the fidelity / privacy audits; every
 function takes arrays and plain settings and returns floats, dicts or small
 dataclasses.
 """
+
+import importlib
 
 from genaug.metrics.classification import (
     average_precision,
@@ -15,11 +20,11 @@ from genaug.metrics.classification import (
     paired_bootstrap,
     pr_curve,
     roc_auc,
-    roc_curve,
 )
 from genaug.metrics.pca import PCA, fit_pca
-from genaug.metrics.privacy import aats, identical_share, nn_distances, privacy_loss
-from genaug.metrics.twosample import two_sample_auc
+from genaug.metrics.privacy import aats, identical_share, privacy_loss
+
+_LAZY = {"two_sample_auc": "genaug.metrics.twosample"}  # imports torch (its MLP): loaded on first use
 
 __all__ = [
     "PCA",
@@ -32,11 +37,15 @@ __all__ = [
     "identical_share",
     "mean_sd",
     "multiclass_metrics",
-    "nn_distances",
     "paired_bootstrap",
     "pr_curve",
     "privacy_loss",
     "roc_auc",
-    "roc_curve",
     "two_sample_auc",
 ]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

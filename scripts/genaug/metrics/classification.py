@@ -10,13 +10,15 @@ everywhere here): precision with no predicted positive is 0.0, recall with no
 positive item is 0.0, F1 is 0.0 when precision + recall is 0. AUROC and AUPRC
 are ``nan`` when one class is absent.
 
-AUPRC is step-wise average precision, the definition of scikit-learn's
-``average_precision_score``: with thresholds at the distinct scores taken from
-the highest down, AP = sum_k (R_k - R_{k-1}) * P_k, R_0 = 0. Items with tied
-scores enter together (no interpolation).
+AUROC, AUPRC (step-wise average precision), the curves, precision, recall,
+F1 and confusion matrices are scikit-learn's. The paired bootstrap is
+written here (vectorised over resamples as item weights); its values equal
+scikit-learn's on the explicitly resampled items (tested).
 """
 
 import numpy as np
+from scipy.special import expit, logit
+from sklearn import metrics as skm
 
 BOOTSTRAP_METRICS = ("f1", "precision", "recall", "auroc", "auprc")
 
@@ -47,111 +49,52 @@ def _ratio(num, den):
     return out
 
 
-def average_ranks(x):
-    """1-based ranks of ``x`` with tied values given the mean of their ranks."""
-    x = np.asarray(x, dtype=np.float64).ravel()
-    order = np.argsort(x, kind="mergesort")
-    xs = x[order]
-    starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]])
-    ends = np.r_[starts[1:], xs.size]  # exclusive
-    mean_rank = (starts + 1 + ends) / 2.0  # mean of ranks starts+1 .. ends
-    ranks = np.empty(x.size)
-    ranks[order] = np.repeat(mean_rank, ends - starts)
-    return ranks
-
-
 def confusion(y_true, y_pred):
     """2x2 int array [[tn, fp], [fn, tp]] for 0/1 labels and 0/1 predictions."""
     y = _labels(y_true)
     p = _labels(y_pred)
     if p.size != y.size:
         raise ValueError(f"{p.size} predictions for {y.size} labels")
-    tp = int(np.sum((y == 1) & (p == 1)))
-    fp = int(np.sum((y == 0) & (p == 1)))
-    fn = int(np.sum((y == 1) & (p == 0)))
-    tn = int(np.sum((y == 0) & (p == 0)))
-    return np.array([[tn, fp], [fn, tp]], dtype=np.int64)
+    return skm.confusion_matrix(y, p, labels=[0, 1]).astype(np.int64)
 
 
 def roc_auc(y_true, score):
-    """Area under the ROC curve: P(score of a positive > score of a negative),
-    ties counting 1/2 (Mann–Whitney U / (n_pos * n_neg), average ranks).
-    ``nan`` when one class is absent."""
+    """Area under the ROC curve (scikit-learn's ``roc_auc_score``: P(score of a positive >
+    score of a negative), ties counting 1/2). ``nan`` when one class is absent."""
     y = _labels(y_true)
     s = _scores(score, y.size)
-    n_pos = int(y.sum())
-    n_neg = y.size - n_pos
-    if n_pos == 0 or n_neg == 0:
+    if y.all() or not y.any():
         return float("nan")
-    ranks = average_ranks(s)
-    u = ranks[y == 1].sum() - n_pos * (n_pos + 1) / 2.0
-    return float(u / (n_pos * n_neg))
-
-
-def _counts_by_threshold(y, s):
-    """Distinct scores from high to low, and cumulative tp, fp at each
-    (predicting positive for score >= that threshold)."""
-    order = np.argsort(-s, kind="mergesort")
-    ss = s[order]
-    ys = y[order]
-    last = np.r_[ss[1:] != ss[:-1], True]  # last item of each tie block
-    tp = np.cumsum(ys)[last]
-    fp = np.cumsum(1 - ys)[last]
-    return ss[last], tp, fp
+    return float(skm.roc_auc_score(y, s))
 
 
 def average_precision(y_true, score):
-    """Step-wise average precision (AUPRC), as scikit-learn's
-    ``average_precision_score``: sum over the distinct-score thresholds (high
-    to low) of (recall gain) x (precision at that threshold). ``nan`` when
-    there is no positive item (or no item)."""
+    """Step-wise average precision (AUPRC), scikit-learn's ``average_precision_score``.
+    ``nan`` when there is no positive item (or no item)."""
     y = _labels(y_true)
     s = _scores(score, y.size)
-    n_pos = int(y.sum())
-    if n_pos == 0:
+    if not y.any():
         return float("nan")
-    _, tp, fp = _counts_by_threshold(y, s)
-    precision = tp / (tp + fp)
-    gain = np.diff(np.r_[0, tp]) / n_pos
-    return float(np.sum(gain * precision))
+    return float(skm.average_precision_score(y, s))
 
 
 def pr_curve(y_true, score):
-    """Precision–recall curve for plotting, in scikit-learn's layout:
-    ``thresholds`` are the distinct scores, increasing; ``precision[i]`` and
-    ``recall[i]`` belong to predicting positive for score >= thresholds[i];
-    a final point (precision 1, recall 0) with no threshold closes the curve,
-    so precision and recall have one more element than thresholds. Recall is
-    0 everywhere when there is no positive. No point is dropped."""
+    """Precision–recall curve for plotting: scikit-learn's ``precision_recall_curve`` with every
+    point kept (``thresholds`` the distinct scores, increasing; a final point (precision 1,
+    recall 0) with no threshold). Recall is 0 everywhere when there is no positive."""
     y = _labels(y_true)
     s = _scores(score, y.size)
-    thr, tp, fp = _counts_by_threshold(y, s)
-    n_pos = int(y.sum())
-    precision = _ratio(tp, tp + fp)
-    recall = _ratio(tp, n_pos) if n_pos else np.zeros(tp.size)
-    return np.r_[precision[::-1], 1.0], np.r_[recall[::-1], 0.0], thr[::-1].copy()
+    if not y.any():
+        thr = np.unique(s)
+        precision = np.r_[np.zeros(thr.size), 1.0]
+        return precision, np.zeros(thr.size + 1), thr
+    return skm.precision_recall_curve(y, s, drop_intermediate=False)
 
 
-def roc_curve(y_true, score):
-    """ROC curve for plotting, in scikit-learn's layout: ``thresholds`` are
-    ``inf`` then the distinct scores, decreasing; ``fpr[i]``, ``tpr[i]``
-    belong to predicting positive for score >= thresholds[i], so the curve
-    starts at (0, 0). No point is dropped. A rate whose class is absent is 0."""
-    y = _labels(y_true)
-    s = _scores(score, y.size)
-    thr, tp, fp = _counts_by_threshold(y, s)
-    n_pos = int(y.sum())
-    n_neg = y.size - n_pos
-    tpr = np.r_[0.0, _ratio(tp, n_pos)]
-    fpr = np.r_[0.0, _ratio(fp, n_neg)]
-    return fpr, tpr, np.r_[np.inf, thr]
-
-
-def _prf(tp, fp, fn):
-    precision = _ratio(tp, tp + fp)
-    recall = _ratio(tp, tp + fn)
-    f1 = _ratio(2 * precision * recall, precision + recall)
-    return precision, recall, f1
+def _prf(y, pred, labels):
+    """Per-class precision, recall, F1 (0.0 conventions of the module docstring)."""
+    p, r, f, _ = skm.precision_recall_fscore_support(y, pred, labels=labels, zero_division=0.0)
+    return p, r, f
 
 
 def binary_metrics(y_true, score, threshold):
@@ -167,11 +110,11 @@ def binary_metrics(y_true, score, threshold):
     pred = (s >= threshold).astype(np.int64)
     cm = confusion(y, pred)
     (tn, fp), (fn, tp) = cm.tolist()
-    precision, recall, f1 = _prf(tp, fp, fn)
+    precision, recall, f1 = (float(v[0]) for v in _prf(y, pred, [1]))
     return {
-        "precision": float(precision),
-        "recall": float(recall),
-        "f1": float(f1),
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
         "auroc": roc_auc(y, s),
         "auprc": average_precision(y, s),
         "threshold": float(threshold),
@@ -197,27 +140,18 @@ def choose_threshold(y_true, score):
     """
     y = _labels(y_true)
     s = _scores(score, y.size)
-    n_pos = int(y.sum())
-    if n_pos == 0:
+    if not y.any():
         return 0.5
-    thr, tp, fp = _counts_by_threshold(y, s)  # thresholds decreasing
-    f1 = 2.0 * tp / (2.0 * tp + fp + (n_pos - tp))  # exact for equal fractions
-    best = int(np.argmax(f1))  # argmax: first = largest threshold
+    precision, recall, thr = skm.precision_recall_curve(y, s, drop_intermediate=False)
+    precision, recall = precision[:-1], recall[:-1]  # thresholds increasing
+    f1 = _ratio(2 * precision * recall, precision + recall)
+    best = int(np.flatnonzero(f1 >= f1.max() - 1e-12)[-1])  # ties: the largest threshold
     t = float(thr[best])
-    if best + 1 == len(thr):
+    if best == 0:
         return t
-    lo = float(thr[best + 1])
-    mid = float(_expit((_logit(t) + _logit(lo)) / 2))
+    lo = float(thr[best - 1])
+    mid = float(expit((logit(np.clip(t, 1e-12, 1 - 1e-12)) + logit(np.clip(lo, 1e-12, 1 - 1e-12))) / 2))
     return mid if lo < mid <= t else t
-
-
-def _logit(p):
-    p = np.clip(p, 1e-12, 1 - 1e-12)
-    return np.log(p / (1 - p))
-
-
-def _expit(z):
-    return 1.0 / (1.0 + np.exp(-z))
 
 
 def multiclass_metrics(y_true, proba):
@@ -240,16 +174,15 @@ def multiclass_metrics(y_true, proba):
     if n and (y.min() < 0 or y.max() >= k):
         raise ValueError(f"labels must be in 0..{k - 1} for {k} columns of proba")
     pred = np.argmax(proba, axis=1) if n else np.zeros(0, dtype=np.int64)
-    cm = np.zeros((k, k), dtype=np.int64)
-    np.add.at(cm, (y, pred), 1)
-    tp = np.diag(cm)
-    precision, recall, f1 = _prf(tp, cm.sum(axis=0) - tp, cm.sum(axis=1) - tp)
+    labels = list(range(k))
+    cm = skm.confusion_matrix(y, pred, labels=labels).astype(np.int64) if n else np.zeros((k, k), np.int64)
+    precision, recall, f1 = _prf(y, pred, labels) if n else (np.zeros(k),) * 3
     return {
-        "accuracy": float(tp.sum() / n) if n else float("nan"),
-        "macro_f1": float(f1.mean()),
-        "precision": precision.tolist(),
-        "recall": recall.tolist(),
-        "f1": f1.tolist(),
+        "accuracy": float(skm.accuracy_score(y, pred)) if n else float("nan"),
+        "macro_f1": float(np.mean(f1)),
+        "precision": [float(v) for v in precision],
+        "recall": [float(v) for v in recall],
+        "f1": [float(v) for v in f1],
         "confusion": cm.tolist(),
         "predictions": pred.astype(int).tolist(),
         "n": int(n),
@@ -283,7 +216,8 @@ def _weighted_metric(metric, y, run, w):
         tp = w[:, pred & pos].sum(axis=1)
         fp = w[:, pred & ~pos].sum(axis=1)
         fn = w[:, ~pred & pos].sum(axis=1)
-        precision, recall, f1 = _prf(tp, fp, fn)
+        precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+        f1 = _ratio(2 * precision * recall, precision + recall)
         return {"f1": f1, "precision": precision, "recall": recall}[metric]
     # Group items by distinct score; weights of positives / negatives per group.
     order = np.argsort(s, kind="mergesort")

@@ -1,4 +1,4 @@
-"""Principal component analysis by numpy SVD, fitted on real data only.
+"""Principal component analysis (scikit-learn's ``PCA``, full SVD), fitted on real data only.
 
 Callers fit on real items and project real and synthetic items with the same
 fit, so that the synthetic cloud is seen in the real data's axes.
@@ -7,6 +7,7 @@ fit, so that the synthetic cloud is seen in the real data's axes.
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.decomposition import PCA as SkPCA
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class PCA:
 
 
 def fit_pca(X, k=2):
-    """PCA of X (n, d) with k axes, by SVD of the centred data (float64).
+    """PCA of X (n, d) with k axes (scikit-learn, float64), components signed as documented above.
 
     Needs n >= 2 and k <= min(n, d). A total variance of 0 gives ratios of 0.
     """
@@ -47,13 +48,11 @@ def fit_pca(X, k=2):
         raise ValueError(f"PCA needs at least 2 items; got {n}")
     if not 1 <= k <= min(n, d):
         raise ValueError(f"k={k} axes asked of {n} items x {d} features; use 1..{min(n, d)}")
-    mean = X.mean(axis=0)
-    _, s, vt = np.linalg.svd(X - mean, full_matrices=False)
-    vt = vt[:k]
-    signs = np.sign(vt[np.arange(k), np.argmax(np.abs(vt), axis=1)])
+    pca = SkPCA(n_components=k, svd_solver="full").fit(X)
+    components = pca.components_
+    signs = np.sign(components[np.arange(k), np.argmax(np.abs(components), axis=1)])
     signs[signs == 0] = 1.0
-    var = s**2 / (n - 1)
-    total = var.sum()
-    ratio = var[:k] / total if total > 0 else np.zeros(k)
-    return PCA(mean=mean, components=vt * signs[:, None], explained_variance=var[:k],
+    total = float(np.var(X, axis=0, ddof=1).sum())
+    ratio = pca.explained_variance_ / total if total > 0 else np.zeros(k)
+    return PCA(mean=pca.mean_, components=components * signs[:, None], explained_variance=pca.explained_variance_,
                explained_variance_ratio=ratio)

@@ -23,29 +23,15 @@ unseen real data of the same distribution.
 
 Distances: "euclidean", or "hamming" for 0/1 data (the number of differing
 entries; equal to squared euclidean distance on 0/1 data, computed exactly).
+Nearest neighbours are scikit-learn's; AATS itself is written here and
+tested against a brute-force count.
 """
 
-import contextlib
-
 import numpy as np
-import torch
+from sklearn.neighbors import NearestNeighbors
+from threadpoolctl import threadpool_limits
 
 METRICS = ("euclidean", "hamming")
-_CHUNK_ELEMENTS = 1 << 23  # distance-matrix entries held at once (64 MiB in float64)
-
-
-@contextlib.contextmanager
-def torch_threads(threads):
-    """Run the block with torch using ``threads`` threads, then restore the
-    previous count. On shared 2-core machines 2 threads measured up to 100x
-    slower than 1 for these small matrix products, hence the default of 1 in
-    this package."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(max(1, int(threads)))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def _matrix(x, name):
@@ -57,74 +43,35 @@ def _matrix(x, name):
     return x
 
 
-def _tensor(x, metric, name):
-    """Checked 2-D tensor: float64 for euclidean; float32 for hamming, whose
-    0/1 dot products are integers below 2**24 and so exact."""
+def _checked(x, metric, name):
+    """Checked 2-D float64 array (hamming: 0/1 data only)."""
     x = _matrix(x, name)
     if metric not in METRICS:
         raise ValueError(f"metric {metric!r} is not one of {', '.join(METRICS)}")
-    if metric == "euclidean":
-        return torch.as_tensor(x, dtype=torch.float64)
-    if x.size and not np.isin(x, (0, 1)).all():
+    if metric == "hamming" and x.size and not np.isin(x, (0, 1)).all():
         raise ValueError(f"hamming distance needs 0/1 data; {name} has other values")
-    if x.shape[1] >= 1 << 24:
-        raise ValueError("hamming distance on more than 2**24 features is not exact in float32")
-    return torch.as_tensor(x, dtype=torch.float32)
+    return np.asarray(x, dtype=np.float64)
 
 
 def _prepare(A, B, metric, names=("A", "B")):
-    A = _tensor(A, metric, names[0])
-    B = _tensor(B, metric, names[1])
+    A = _checked(A, metric, names[0])
+    B = _checked(B, metric, names[1])
     if A.shape[1] != B.shape[1]:
         raise ValueError(f"{names[0]} has {A.shape[1]} features and {names[1]} "
                          f"{B.shape[1]}; they must match")
     return A, B
 
 
-def _nn_min(A, B, metric, exclude_self=False, both=False):
-    """Row minima of the A-to-B distance matrix (and column minima if ``both``),
-    computed in chunks of A's rows. Squared euclidean / hamming counts inside;
-    euclidean distances are square-rooted at the end."""
-    n, m = A.shape[0], B.shape[0]
-    b2 = (B * B).sum(dim=1)
-    row_min = torch.empty(n, dtype=A.dtype)
-    col_min = torch.full((m,), float("inf"), dtype=A.dtype)
-    step = max(1, _CHUNK_ELEMENTS // max(m, 1))
-    for start in range(0, n, step):
-        a = A[start:start + step]
-        d = (a * a).sum(dim=1)[:, None] + b2[None, :] - 2.0 * (a @ B.T)
-        d.clamp_(min=0.0)
-        if metric == "hamming":
-            d.round_()  # exact integers already; guards against any rounding
-        if exclude_self:
-            r = torch.arange(a.shape[0])
-            d[r, start + r] = float("inf")
-        row_min[start:start + a.shape[0]] = d.min(dim=1).values if m else float("inf")
-        if both and a.shape[0]:
-            col_min = torch.minimum(col_min, d.min(dim=0).values)
-    if metric == "euclidean":
-        row_min = row_min.sqrt()
-        col_min = col_min.sqrt()
-    rows = row_min.double().numpy()
-    return (rows, col_min.double().numpy()) if both else rows
-
-
-def nn_distances(A, B, exclude_self=False, metric="euclidean", threads=1):
-    """Distance of each row of A to its nearest row of B, as float64 (len(A),).
-
-    ``exclude_self=True`` means A and B are the same set: row i of A is not
-    compared with row i of B (other identical rows still give distance 0).
-    ``metric``: "euclidean" (float64 via |a|^2 + |b|^2 - 2 a.b, exact for
-    integer-valued data, otherwise accurate to rounding) or "hamming" (number
-    of differing entries, 0/1 data only, exact). Computed in chunks of A's
-    rows so that large sets do not hold the whole distance matrix; torch
-    uses ``threads`` threads (restored afterwards).
-    """
-    A_t, B_t = _prepare(A, B, metric)
-    if exclude_self and A_t.shape[0] != B_t.shape[0]:
-        raise ValueError("exclude_self needs A and B to be the same set (same number of rows)")
-    with torch_threads(threads):
-        return _nn_min(A_t, B_t, metric, exclude_self=exclude_self)
+def _nn_min(A, B, metric, exclude_self=False):
+    """Distance of each row of A to its nearest row of B (scikit-learn's brute-force
+    nearest neighbours). ``exclude_self``: A is B, and row i's own distance 0 is left out
+    (the second-nearest of the set, so an identical other row still gives 0). Hamming
+    distances of 0/1 rows are the squared euclidean ones, rounded to the exact integers."""
+    k = 2 if exclude_self else 1
+    if len(B) < k:
+        return np.full(len(A), np.inf)
+    d = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(B).kneighbors(A, return_distance=True)[0][:, -1]
+    return np.rint(d * d) if metric == "hamming" else d
 
 
 def _subsample(x, n, rng):
@@ -132,9 +79,9 @@ def _subsample(x, n, rng):
 
 
 def _aats_parts(T, S, metric, d_ss=None):
-    """AA_truth, AA_syn of equal-size tensors; d_SS may be passed in to reuse."""
+    """AA_truth, AA_syn of equal-size sets; d_SS may be passed in to reuse."""
     d_tt = _nn_min(T, T, metric, exclude_self=True)
-    d_ts, d_st = _nn_min(T, S, metric, both=True)
+    d_ts, d_st = _nn_min(T, S, metric), _nn_min(S, T, metric)
     if d_ss is None:
         d_ss = _nn_min(S, S, metric, exclude_self=True)
     return float(np.mean(d_ts > d_tt)), float(np.mean(d_st > d_ss))
@@ -146,7 +93,7 @@ def aats(real, synthetic, metric="euclidean", seed=0, threads=1):
     The larger set is subsampled without replacement (numpy
     ``default_rng(seed)``) to the size n of the smaller, n >= 2. Returns
     {"aats", "aa_truth", "aa_syn", "n"} as defined in the module docstring
-    (strict ``>``: ties count as not farther). torch uses ``threads`` threads.
+    (strict ``>``: ties count as not farther). ``threads``: BLAS / OpenMP threads.
     """
     real = _matrix(real, "real")
     synthetic = _matrix(synthetic, "synthetic")
@@ -157,7 +104,7 @@ def aats(real, synthetic, metric="euclidean", seed=0, threads=1):
     rng = np.random.default_rng(seed)
     T, S = _prepare(_subsample(real, n, rng), _subsample(synthetic, n, rng), metric,
                     ("real", "synthetic"))
-    with torch_threads(threads):
+    with threadpool_limits(max(1, int(threads))):
         aa_truth, aa_syn = _aats_parts(T, S, metric)
     return {"aats": (aa_truth + aa_syn) / 2.0, "aa_truth": aa_truth, "aa_syn": aa_syn, "n": n}
 
@@ -176,7 +123,7 @@ def privacy_loss(train, heldout, synthetic, metric="euclidean", n_resamples=10, 
     "privacy_loss_sd": sd (ddof=1; 0.0 for one resample), "n", "n_resamples"}.
     Positive loss: synthetic items are closer to the training data than to
     held-out data (a leak). Its resampling noise is of the order of ±0.015 on
-    real haplotypes, so report the sd beside it. torch uses ``threads`` threads.
+    real haplotypes, so report the sd beside it. ``threads``: BLAS / OpenMP threads.
     """
     train = _matrix(train, "train")
     heldout = _matrix(heldout, "heldout")
@@ -192,7 +139,7 @@ def privacy_loss(train, heldout, synthetic, metric="euclidean", n_resamples=10, 
     if n_resamples < 1:
         raise ValueError(f"n_resamples must be at least 1; got {n_resamples}")
     tr, te = [], []
-    with torch_threads(threads):
+    with threadpool_limits(max(1, int(threads))):
         for r in range(int(n_resamples)):
             rng = np.random.default_rng(seed + r)
             T = _subsample(train, n, rng)

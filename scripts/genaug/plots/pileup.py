@@ -12,7 +12,7 @@ is what models see. Colours, cell by cell:
 - soft-clipped cells: a strong magenta tint over the base colour.
 - insertion after a cell: that cell is purple.
 
-Strand and mapping quality are not drawn; the channel profiles show them.
+Strand is not drawn; the QC profiles show the reverse-strand share.
 """
 
 import numpy as np
@@ -88,46 +88,69 @@ def legend_entries():
                ("match, split read (SA)", SPLIT_READ_MATCH)]
     entries += [(f"mismatch {b}", BASE_COLOURS[b]) for b in "ACGTN"]
     entries += [("deletion", BASE_COLOURS["deletion"]), ("insertion after", INSERTION_COLOUR),
-                ("soft clip", tuple((1 - CLIP_TINT) * np.array(BASE_COLOURS["match"]) + CLIP_TINT * np.array(SOFT_CLIP_COLOUR)))]
+                ("soft clip", tuple((1 - CLIP_TINT) * np.array(BASE_COLOURS["match"])
+                                    + CLIP_TINT * np.array(SOFT_CLIP_COLOUR)))]
     match = np.array(BASE_COLOURS["match"], dtype=np.float64)
     entries += [(f"pair: {c.replace('_', ' ')}", tuple((1 - PAIR_TINT) * match + PAIR_TINT * np.array(rgb)))
                 for c, rgb in PAIR_COLOURS.items()]
     return entries
 
 
-def channel_profiles(X, y, max_items=2000, seed=1):
-    """Per-class mean of each channel along the columns, over items and rows with a read.
+# the QC figure's profiles: name -> (channel, code) whose share of read cells is drawn;
+# "depth" is the share of rows holding a read
+QC_PROFILES = {"depth": None,
+               "mismatch": (ch.BASE, ("A", "C", "G", "T", "N")),
+               "deletion": (ch.BASE, ("deletion",)),
+               "soft_clip": (ch.CLIP, ("soft_clip",)),
+               "split_read": (ch.CLIP, ("split_read",)),
+               **{f"pair: {c}": (ch.PAIR, (c,)) for c in ch.PAIR_CODES[1:]},
+               "reverse_strand": (ch.STRAND, ("reverse",))}
 
-    A row holds a read when any of its cells has a base code other than none.
-    Returns ``{label: (C, W) float64}`` for each label present in ``y`` (NaN
-    where a class has no read rows). At most ``max_items`` items are used, an
-    equal share per class, chosen with the seed; X is read in sorted order in
-    chunks, so a memory map is never loaded whole.
+
+def qc_profiles(X, y, max_items=2000, seed=1):
+    """Per class, along the columns: the share of rows holding a read (``depth``) and, among
+    the cells with a read, the share of each ``QC_PROFILES`` kind (mismatches, deletions,
+    soft clips, split reads, each pair anomaly, reverse strand).
+
+    Returns ``{label: {name: (W,) float64}}`` for each label present in ``y``
+    (NaN where a class has no read cell in a column). At most ``max_items`` items are used,
+    an equal share per class, chosen with the seed; X is read in sorted order in chunks,
+    so a memory map is never loaded whole.
     """
     y = np.asarray(y)
     labels = np.unique(y)
     rng = np.random.default_rng(seed)
     per_class = max(1, max_items // max(1, len(labels)))
-    n_chan, _, width = X.shape[1:]
-    chunk = max(1, (32 << 20) // max(1, int(np.prod(X.shape[1:])) * 4))
+    _, height, width = X.shape[1:]
+    chunk = max(1, (32 << 20) // max(1, int(np.prod(X.shape[1:])) * 8))
     out = {}
     for c in labels:
         idx = np.flatnonzero(y == c)
         if len(idx) > per_class:
             idx = np.sort(rng.choice(idx, per_class, replace=False))
-        sums = np.zeros((n_chan, width))
-        rows = 0
+        counts = {name: np.zeros(width) for name in QC_PROFILES}
+        reads = np.zeros(width)
         for start in range(0, len(idx), chunk):
             block = np.asarray(X[idx[start:start + chunk]])
-            has_read = (block[:, ch.BASE] != 0).any(axis=-1)  # (n, H)
-            sums += np.einsum("nchw,nh->cw", block.astype(np.float32), has_read.astype(np.float32))
-            rows += int(has_read.sum())
-        out[int(c)] = sums / rows if rows else np.full((n_chan, width), np.nan)
+            read = block[:, ch.BASE] != 0  # (n, H, W)
+            reads += read.sum((0, 1))
+            for name, what in QC_PROFILES.items():
+                if what is None:
+                    continue
+                channel, codes = what
+                code = ch.decode_categorical(ch.CATEGORICAL[channel], block[:, channel])
+                hit = np.isin(code, [ch.CATEGORICAL[channel].index(k) for k in codes]) & read
+                counts[name] += hit.sum((0, 1))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            prof = {name: counts[name] / reads for name in QC_PROFILES}
+        prof["depth"] = reads / (height * len(idx)) if len(idx) else np.full(width, np.nan)
+        out[int(c)] = prof
     return out
 
 
 def plot_qc(X, y, classes, samples, path, examples_per_class=4, max_items_for_means=2000, seed=1):
-    """Write a QC figure (PNG): example pileups per class and per-channel mean profiles.
+    """Write a QC figure (PNG): example pileups per class, then per-column shares by class
+    (``qc_profiles``: depth, mismatches, clips, each pair anomaly, ...).
 
     ``X``: (N, C, H, W) uint8, may be a memory map; ``y``: int labels indexing
     ``classes``; ``samples``: the samples.tsv DataFrame (same order as X; uses
@@ -145,9 +168,9 @@ def plot_qc(X, y, classes, samples, path, examples_per_class=4, max_items_for_me
     n_ex = max(1, int(examples_per_class))
     rng = np.random.default_rng(seed)
     examples = [_pick_examples(np.flatnonzero(y == c), samples, n_ex, rng) for c in range(n_classes)]
-    profiles = channel_profiles(X, y, max_items=max_items_for_means, seed=seed)
+    profiles = qc_profiles(X, y, max_items=max_items_for_means, seed=seed)
 
-    n_prof_rows = -(-len(ch.CHANNELS) // 3)
+    n_prof_rows = -(-len(QC_PROFILES) // 3)
     heights = [2.0] * n_classes + [0.9] + [2.2] * n_prof_rows
     fig = Figure(figsize=(4 * max(n_ex, 3), sum(heights) + 0.8), layout="constrained")
     fig.suptitle(f"Pileup QC: {len(X)} items, {X.shape[2]} rows x {width} columns "
@@ -179,18 +202,19 @@ def plot_qc(X, y, classes, samples, path, examples_per_class=4, max_items_for_me
 
     prof = grid[n_classes + 1:].subgridspec(n_prof_rows, 3)
     cols = np.arange(width)
-    for k, chan in enumerate(ch.CHANNELS):
+    for k, name in enumerate(QC_PROFILES):
         ax = fig.add_subplot(prof[k // 3, k % 3])
         for c in range(n_classes):
             if c in profiles:
-                ax.plot(cols, profiles[c][k], linewidth=1, color=f"C{c}", label=str(classes[c]))
+                ax.plot(cols, profiles[c][name], linewidth=1, color=f"C{c}", label=str(classes[c]))
         ax.axvline(window - 0.5, color="0.3", linestyle="--", linewidth=1)
-        kind = "codes x step" if k in ch.CATEGORICAL else "scaled 0-255"
-        ax.set_title(f"{chan} ({kind})", fontsize=9)
+        ax.set_title(name.replace("_", " ") + (" (share of rows with a read)" if name == "depth" else ""),
+                     fontsize=9)
         ax.set_xlim(0, width - 1)
+        ax.set_ylim(bottom=0)
         ax.tick_params(labelsize=7)
         if k % 3 == 0:
-            ax.set_ylabel("mean over rows with a read", fontsize=8)
+            ax.set_ylabel("share of read cells" if k else "share of rows", fontsize=8)
         if k // 3 == n_prof_rows - 1:
             ax.set_xlabel("column", fontsize=8)
         if k == 0:

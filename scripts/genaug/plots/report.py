@@ -2,6 +2,7 @@
 generators (real vs synthetic items, loss curves, PCA of real and synthetic)."""
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
 from ..metrics import pr_curve
@@ -9,6 +10,12 @@ from ..outputs import save_figure
 from .pileup import render_pileup
 
 REAL, SYNTHETIC, HELDOUT = "#1f77b4", "#d62728", "#7f7f7f"
+
+
+def rolling_mean(v, window):
+    """Centred rolling mean; near the ends the window holds what there is (no padding, so a
+    flat curve stays flat to its ends)."""
+    return pd.Series(np.asarray(v, np.float64)).rolling(int(window), center=True, min_periods=1).mean().to_numpy()
 
 
 def plot_detection(summary, comparisons, curves, path, title=""):
@@ -117,7 +124,7 @@ def plot_generators(generators, layout, path, title="", examples=3):
             for col in h.columns[1:]:
                 v = h[col].to_numpy(float)
                 if len(v) > 50:  # a running mean keeps the trend readable
-                    v = np.convolve(v, np.ones(25) / 25, mode="same")
+                    v = rolling_mean(v, 25)
                 ax.plot(step, v, lw=1, label=col)
             ax.legend(fontsize=6)
             ax.set_xlabel("step", fontsize=8)
