@@ -16,6 +16,10 @@ with rule_script(snakemake) as log:
     n = n_to_balance(n_rare, len(split.train) - n_rare, p.balance)
     log.info("train holds %d %s of %d items: drawing %d synthetic items for a share of %.2f",
              n_rare, enc.classes[rare], len(split.train), n, p.balance)
+    if n == 0:
+        log.warning("dataset %s: nothing to top up (%s already makes %.2f of %d train items%s); the synthetic "
+                    "set is empty", snakemake.wildcards.dataset, enc.classes[rare], n_rare / len(split.train),
+                    len(split.train), ", the only class" if len(set(enc.y[split.train])) == 1 else "")
     # a generator of every class draws the rare one; a rare-class generator draws at its training frequencies
     cond = rare_condition(snakemake.input.samples, p.condition, enc.y, rare) if p.train_on == "all" else None
     X, cond = generators.sample(snakemake.input.model, n, cond=cond, seed=p.seed, threads=snakemake.threads,

@@ -10,7 +10,7 @@ from genaug.detect.evaluate import evaluate
 from genaug.logs import rule_script
 from genaug.outputs import write_json, write_tsv
 from genaug.split import load_split
-from genaug.tensors import load_encoded
+from genaug.tensors import load_encoded, load_weights
 
 with rule_script(snakemake) as log:
     p, w, out = snakemake.params, snakemake.wildcards, snakemake.output
@@ -26,7 +26,8 @@ with rule_script(snakemake) as log:
     write_tsv(pd.DataFrame(result.history, columns=["epoch", "train_loss", "val_loss", "val_auprc"]), out.history)
     # the model is fixed: only now are the test items read
     metrics, preds = evaluate(result.detector, np.asarray(enc.X[split.test]), enc.y[split.test], split.test,
-                              X_val, enc.y[split.val], snakemake.threads)
+                              X_val, enc.y[split.val], snakemake.threads,
+                              weights=load_weights(snakemake.input.encoded), val_idx=split.val)
     metrics.update(dataset=w.dataset, detector=w.detector, strategy=w.strategy, replicate=int(w.seed), seed=p.seed,
                    best_epoch=result.best_epoch, seconds=round(result.seconds, 2), device=result.device,
                    n_train_real=len(split.train), n_train_synthetic=0 if X_syn is None else len(X_syn))

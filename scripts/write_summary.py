@@ -19,10 +19,17 @@ with rule_script(snakemake) as log:
             with open(path) as f:
                 d = json.load(f)
             fidelity[d["generator"]] = d
+        releases = {}
+        for path in inp[f"{dataset}_release"] if f"{dataset}_release" in inp.keys() else []:
+            with open(path) as f:
+                d = json.load(f)
+            releases[d["generator"]] = d
         with open(inp[f"{dataset}_metrics"]) as f:
             test = json.load(f)["test"]
-        rows.append(summary_rows(dataset, summary, comparisons, fidelity))
-        sections.append(dataset_markdown(dataset, summary, comparisons, fidelity, (test["n"], test["positives"])))
+        runs = pd.read_csv(inp[f"{dataset}_runs"], sep="\t") if f"{dataset}_runs" in inp.keys() else None
+        rows.append(summary_rows(dataset, summary, comparisons, fidelity, releases))
+        sections.append(dataset_markdown(dataset, summary, comparisons, fidelity, (test["n"], test["positives"]),
+                                         runs, releases))
     write_tsv(pd.concat(rows, ignore_index=True), snakemake.output.tsv)
     write_text(summary_markdown(sections), snakemake.output.md)
     log.info("wrote %s and %s", snakemake.output.tsv, snakemake.output.md)

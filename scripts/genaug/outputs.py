@@ -73,3 +73,14 @@ def _plain(x):
     if isinstance(x, np.ndarray):
         return x.tolist()
     raise TypeError(f"{type(x).__name__} is not JSON serialisable")
+
+
+def file_sha256(path):
+    """SHA-256 (hex) of a file's bytes."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -11,10 +11,10 @@ import math
 
 import pandas as pd
 
-from .detect.summary import METRICS
+from .detect.summary import METRICS, PREVALENCE_METRICS
 
 
-def summary_rows(dataset, summary, comparisons, fidelity):
+def summary_rows(dataset, summary, comparisons, fidelity, releases=None):
     """Long rows: dataset, section, detector (detection rows), name (strategy or generator), metric, value,
     spread (sd), reference, lo, hi, verdict."""
     rows = []
@@ -33,6 +33,11 @@ def summary_rows(dataset, summary, comparisons, fidelity):
             rows.append({"dataset": dataset, "section": "fidelity", "name": generator, "metric": metric,
                          "value": m["synthetic"], "spread": m.get("sd"), "reference": m["reference"],
                          "verdict": m["better"], "n": m.get("n")})
+    for generator, r in (releases or {}).items():
+        for key, c in r["gate"]["checks"].items():
+            rows.append({"dataset": dataset, "section": "release_gate", "name": generator, "metric": key,
+                         "value": c["value"], "reference": c["limit"],
+                         "verdict": "passed" if c["passed"] else "refused"})
     return pd.DataFrame(rows)
 
 
@@ -40,7 +45,22 @@ def _f(v, digits=3):
     return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}"
 
 
-def dataset_markdown(dataset, summary, comparisons, fidelity, test_counts=None):
+def release_markdown(releases):
+    """The privacy gate's verdict on each generator's release cohort."""
+    lines = ["### Release (synthetic cohort, audited as written; privacy gate)", "",
+             "| generator | people | verdict | privacy loss − reference | exact copies | segment excess share |",
+             "|---|---|---|---|---|---|"]
+    for g, r in releases.items():
+        c = r["gate"]["checks"]
+        cell = lambda k: _f(c[k]["value"]) + ("" if c[k]["passed"] else f" > {c[k]['limit']:g}") if k in c else "n/a"
+        verdict = "released" if r["gate"]["passed"] else "refused"
+        lines.append(f"| {g} | {sum(r['people'].values())} | {verdict} | {cell('max_privacy_loss')} | "
+                     f"{cell('max_identical_share')} | {cell('max_segment_excess_share')} |")
+    return lines + ["", "A refused cohort is not released: results/<dataset>/release/<generator>.vcf.gz is made "
+                        "only for the generators the gate passed.", ""]
+
+
+def dataset_markdown(dataset, summary, comparisons, fidelity, test_counts=None, runs=None, releases=None):
     lines = [f"## {dataset}", ""]
     if test_counts:
         lines += [f"Test split: {test_counts[0]} real items, {test_counts[1]} of the rare class; never used "
@@ -63,6 +83,9 @@ def dataset_markdown(dataset, summary, comparisons, fidelity, test_counts=None):
                 cells.append("reference")
         lines.append(f"| {r.detector} | {r.strategy} | " + " | ".join(cells) + " |")
     lines += ["", verdict_sentence(comparisons), ""]
+    full = prevalence_markdown(runs)
+    if full:
+        lines += [full]
     if fidelity:
         metrics = list(next(iter(fidelity.values()))["metrics"])
         lines += ["### Fidelity and privacy (synthetic / real-vs-real reference)", "",
@@ -77,7 +100,32 @@ def dataset_markdown(dataset, summary, comparisons, fidelity, test_counts=None):
             lines.append(f"| {m} | {better} | " + " | ".join(cells) + " |")
         lines += ["", "Reference: held-out real items scored as if they were synthetic (what a perfect "
                   "generator would get at the same set sizes).", ""]
+    if releases:
+        lines += release_markdown(releases)
     return "\n".join(lines)
+
+
+def prevalence_markdown(runs):
+    """The detection table at the full prevalence (runs.tsv's ``full_*`` columns, mean ± sd over seeds):
+    for a dataset whose negatives were subsampled and weighted back (``sequences``)."""
+    cols = [f"full_{k}" for k in PREVALENCE_METRICS]
+    if runs is None or not len(runs) or runs[cols].isna().all().all():
+        return ""
+    lines = ["### Detection at the full prevalence (real test split, mean ± sd over seeds)", "",
+             "Each kept unbound window weighted by the unbound windows it stands for, so these hold for every "
+             "window of the test regions; the table above is at the kept windows' prevalence. AUPRC's floor is "
+             "the prevalence; P@R: the best precision at a recall of at least 0.5 / 0.8; F1 at the threshold "
+             "chosen on validation.", "",
+             "| detector | strategy | AUROC | AUPRC | prevalence | P@R 0.5 | P@R 0.8 | F1 |",
+             "|---|---|---|---|---|---|---|---|"]
+    for (d, s), t in runs.groupby(["detector", "strategy"], sort=False):
+        cells = [f"{_f(t[c].mean())} ± {_f(t[c].std(ddof=1) if len(t) > 1 else 0.0)}"
+                 for c in ("full_auroc", "full_auprc")]
+        cells.append(_f(t["full_prevalence"].mean(), 4))
+        cells += [f"{_f(t[c].mean())} ± {_f(t[c].std(ddof=1) if len(t) > 1 else 0.0)}"
+                  for c in ("full_precision_at_recall_0.5", "full_precision_at_recall_0.8", "full_f1")]
+        lines.append(f"| {d} | {s} | " + " | ".join(cells) + " |")
+    return "\n".join(lines + [""])
 
 
 def verdict_sentence(comparisons):

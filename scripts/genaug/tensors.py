@@ -88,11 +88,12 @@ class EncodedWriter:
         self._member.write(memoryview(chunk).cast("B"))
         self.written += len(chunk)
 
-    def close(self, y, groups, classes, layout, channels=None):
+    def close(self, y, groups, classes, layout, channels=None, extra=None):
+        """Finish the file; ``extra``: further named per-item arrays (e.g. ``weights``)."""
         if self.written != self.n_items:
             raise ValueError(f"{self.written} items written, {self.n_items} declared")
         self._member.close()
-        _write_members(self._zip, contract_arrays(y, groups, classes, layout, channels))
+        _write_members(self._zip, {**contract_arrays(y, groups, classes, layout, channels), **(extra or {})})
         self._zip.close()
         self._replacing.__exit__(None, None, None)  # renames
 
@@ -118,6 +119,17 @@ class EncodedWriter:
             if isinstance(exc, OSError) and exc.filename is None:
                 raise naming(exc, self.path) from exc
         return False
+
+
+def load_weights(path):
+    """``weights`` of ``encoded.npz`` (float64, one per item), or None when it has none.
+
+    A kind that keeps a subset of its negatives (``sequences`` with
+    ``negatives_per_positive``) records each kept item's weight (items it
+    stands for), so that metrics can be given at the full prevalence.
+    """
+    with np.load(path, allow_pickle=False) as z:
+        return z["weights"].astype(np.float64) if "weights" in z.files else None
 
 
 def save_arrays(path, arrays):

@@ -9,7 +9,7 @@ import torch
 from genaug.detect import DETECTORS, feature_names, load_detector, strategies_of, summary_features, train_detector
 from genaug.encode import channels as ch
 from genaug.errors import InputError
-from genaug.metrics import choose_threshold
+from genaug.metrics import choose_threshold, roc_auc
 
 
 def _pileup(n_items=1, H=4, W=8):
@@ -46,8 +46,24 @@ def test_kmer_features_of_a_sequence():
     X = np.zeros((1, 4, len(seq)), np.int8)
     X[0, ["ACGT".index(b) for b in seq], np.arange(len(seq))] = 1
     f = dict(zip(feature_names("sequence", k=2), summary_features(X, "sequence", k=2)[0]))
-    assert f["AC"] == f["CG"] == f["GT"] == f["TA"] == pytest.approx(0.25)
-    assert sum(f.values()) == pytest.approx(1.0)
+    # canonical 2-mers: AC and its reverse complement GT share a column; CG and TA are their own
+    assert f["AC"] == pytest.approx(0.5) and f["CG"] == f["TA"] == pytest.approx(0.25)
+    assert len(f) == 10 and "GT" not in f and sum(f.values()) == pytest.approx(1.0)
+
+
+def test_canonical_4mer_counts_equal_a_hand_count():
+    seq = "TGACTCAGNTGAG"
+    X = np.zeros((1, 4, len(seq)), np.int8)
+    for i, b in enumerate(seq):
+        if b != "N":
+            X[0, "ACGT".index(b), i] = 1
+    f = dict(zip(feature_names("sequence"), summary_features(X, "sequence")[0]))
+    # the 6 4-mers without the N: TGAC GACT ACTC CTCA TCAG | TGAG -> canonical (first of k-mer,
+    # revcomp): TGAC/GTCA -> GTCA, GACT/AGTC -> AGTC, ACTC/GAGT -> ACTC, CTCA/TGAG -> CTCA (twice),
+    # TCAG/CTGA -> CTGA
+    hand = {"GTCA": 1, "AGTC": 1, "ACTC": 1, "CTCA": 2, "CTGA": 1}
+    assert len(f) == 136
+    assert {k: round(v * 6, 6) for k, v in f.items() if v} == hand
 
 
 def test_threshold_sits_in_the_gap_below_the_f1_best_validation_score():
@@ -139,19 +155,29 @@ def test_a_file_that_is_not_a_detector_is_refused_naming_it(tmp_path):
             load_detector(tmp_path / name)
 
 
-def test_a_conv1d_detector_on_one_hot_sequences():
-    rng = np.random.default_rng(3)
-    n, L = 80, 30
+def _motif_windows(n, L, rng, motif="TGACTCA"):
+    """Random one-hot windows; every fourth holds ``motif`` at a random place (label 1)."""
     X = np.zeros((n, 4, L), np.int8)
     X[np.arange(n)[:, None], rng.integers(0, 4, (n, L)), np.arange(L)[None, :]] = 1
     y = (np.arange(n) % 4 == 0).astype(np.int64)
-    X[y == 1, :, 10:16] = 0
-    X[y == 1, 0, 10:16] = 1                                  # a planted AAAAAA motif
-    r = train_detector("conv1d", "class_weight", X, y, X, y, ["unbound", "bound"], 1, "sequence",
-                       settings={"epochs": 30, "width": 8, "blocks": 2, "lr": 3e-3}, seed=2)
-    assert r.detector.name == "conv1d"
-    p = r.detector.score(X)
-    assert p[y == 1].min() > p[y == 0].max() or (p[y == 1].mean() - p[y == 0].mean()) > 0.5
+    for i in np.flatnonzero(y):
+        at = rng.integers(0, L - len(motif))
+        X[i, :, at:at + len(motif)] = 0
+        X[i, ["ACGT".index(b) for b in motif], np.arange(at, at + len(motif))] = 1
+    return X, y
+
+
+def test_the_conv1d_learns_a_planted_motif_on_tiny_data(tmp_path):
+    rng = np.random.default_rng(3)
+    (X, y), (Xv, yv), (Xt, yt) = (_motif_windows(n, 40, rng) for n in (400, 80, 200))
+    r = train_detector("conv1d", "none", X, y, Xv, yv, ["unbound", "bound"], 1, "sequence",
+                       settings={"epochs": 30, "patience": 30, "lr": 3e-3}, seed=2)
+    assert r.detector.name == "conv1d" and isinstance(r.detector.net.features[0], torch.nn.Conv1d)
+    assert len(r.detector.net.features) == 9                  # 3 x (conv, ReLU, dropout)
+    p = r.detector.score(Xt)
+    assert roc_auc(yt, p) > 0.9                               # on windows it never saw
+    r.detector.save(tmp_path / "m.pt")
+    assert np.allclose(load_detector(tmp_path / "m.pt").score(Xt), p)
 
 
 def test_the_registry_refuses_a_detector_its_layout_or_strategy_does_not_fit(toy):

@@ -89,6 +89,18 @@ def test_summary_says_which_strategy_beat_none_and_when_none_did():
     assert rows.query("section == 'fidelity'")["reference"].tolist() == [0.5]
 
 
+def test_summary_adds_the_full_prevalence_table_when_runs_have_it():
+    summary, comparisons = _summary()
+    runs = pd.DataFrame([{"detector": "conv1d", "strategy": "none", "full_auroc": a, "full_auprc": 0.1,
+                          "full_prevalence": 0.005, "full_precision_at_recall_0.5": 0.2,
+                          "full_precision_at_recall_0.8": 0.05, "full_f1": 0.15} for a in (0.7, 0.8)])
+    md = dataset_markdown("d", summary, comparisons, {}, runs=runs)
+    assert "Detection at the full prevalence" in md
+    assert "| conv1d | none | 0.750 ± 0.071 | 0.100 ± 0.000 | 0.0050 | 0.200 ± 0.000 |" in md
+    nan = runs.assign(**{c: float("nan") for c in runs.columns if c.startswith("full_")})
+    assert "full prevalence" not in dataset_markdown("d", summary, comparisons, {}, runs=nan)
+
+
 def test_report_figures_are_written_and_refuse_empty_input(tmp_path):
     summary, comparisons = _summary()
     rng = np.random.default_rng(0)
@@ -100,7 +112,11 @@ def test_report_figures_are_written_and_refuse_empty_input(tmp_path):
     plot_generators({"g": {"real": X, "synthetic": X[::-1], "history": hist,
                            "pca": {"train": [[0, 1], [1, 0]], "synthetic": [[0.5], [0.5]],
                                    "explained_variance_ratio": [0.6, 0.3]}}}, "image", tmp_path / "g.png")
-    for f in ("d.png", "g.png"):
+    seqs = np.eye(4, dtype=np.int8)[rng.integers(0, 4, (6, 30))].transpose(0, 2, 1)
+    seqs[0, :, :3] = 0  # N
+    plot_generators({"classic": {"real": seqs, "synthetic": seqs[::-1], "history": None, "pca": None}},
+                    "sequence", tmp_path / "s.png")
+    for f in ("d.png", "g.png", "s.png"):
         assert (tmp_path / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (tmp_path / f).stat().st_size > 10_000
     with pytest.raises(ValueError):
         plot_detection(summary.iloc[:0], comparisons, {}, tmp_path / "e.png")

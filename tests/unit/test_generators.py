@@ -222,11 +222,26 @@ def test_shift_moves_each_window_and_continues_reads_at_the_edge():
 
 def test_classic_other_layouts_only_make_possible_items(tmp_path):
     seqs = toy("sequence")
-    S = classic.draw(seqs, np.zeros(12, int), layout_of("sequence", seqs), generators.DEFAULTS["classic"],
-                     np.zeros(200, int), np.random.default_rng(0))
+    S = classic.draw(seqs, np.zeros(12, int), layout_of("sequence", seqs),
+                     {**generators.DEFAULTS["classic"], "sequence_shift": 0}, np.zeros(200, int),
+                     np.random.default_rng(0))
     known = {x.tobytes() for x in seqs} | {x[::-1, ::-1].copy().tobytes() for x in seqs}
     assert all(s.tobytes() in known for s in S)
     assert any(s.tobytes() not in {x.tobytes() for x in seqs} for s in S)  # some reverse complements
+    # shifts: each item is a real one moved by at most 3 bases, the uncovered edge filled with bases
+    lay = layout_of("sequence", seqs)
+    S = classic.draw(seqs, np.zeros(12, int), lay, {**generators.DEFAULTS["classic"], "reverse_complement": 0,
+                                                    "sequence_shift": 3}, np.zeros(100, int), np.random.default_rng(1))
+    L = seqs.shape[-1]
+
+    def shifts(s):
+        return {d for x in seqs for d in range(-3, 4)
+                if (d >= 0 and np.array_equal(s[:, d:], x[:, :L - d]))
+                or (d < 0 and np.array_equal(s[:, :d], x[:, -d:]))}
+
+    found = [shifts(s) for s in S]
+    assert all(found) and lay.problems(S) == []
+    assert {d for f in found for d in f} - {0}                           # some items moved
     haps = toy("binary")
     lay = layout_of("binary", haps)
     S = classic.draw(haps, np.zeros(12, int), lay, {**generators.DEFAULTS["classic"], "crossovers": 0},

@@ -271,9 +271,14 @@ def test_writer_rejects_what_is_not_haplotypes(tmp_path):
         write_haplotype_vcf(tmp_path / "x.vcf.gz", np.array([[2], [0]]), variants)
     with pytest.raises(ValueError, match="do not match 1 SNPs"):
         write_haplotype_vcf(tmp_path / "x.vcf.gz", np.zeros((2, 2), np.uint8), variants)
-    with pytest.raises(ValueError, match="at least two haplotypes"):
-        write_haplotype_vcf(tmp_path / "x.vcf.gz", np.zeros((1, 1), np.uint8), variants)
     assert not list(tmp_path.iterdir())
+
+
+def test_writer_gives_a_sites_only_vcf_without_people(tmp_path):
+    variants = pd.DataFrame({"chrom": ["1"], "pos": [5], "ref": ["A"], "alt": ["C"], "id": ["."]})
+    path = write_haplotype_vcf(tmp_path / "x.vcf.gz", np.zeros((1, 1), np.uint8), variants)  # no pair
+    with pysam.VariantFile(path) as vf:
+        assert list(vf.header.samples) == [] and [r.pos for r in vf] == [5]
 
 
 def test_person_names_carry_a_shared_population():
@@ -290,3 +295,12 @@ def test_demo_script_regenerates_the_bundled_files_byte_for_byte(tmp_path):
     for name in ("demo.vcf.gz", "demo.vcf.gz.tbi", "populations.tsv"):
         assert (tmp_path / name).read_bytes() == (DEMO / name).read_bytes(), name
     assert (tmp_path / "README.md").read_text() == (DEMO / "README.md").read_text()  # numbers of this run
+
+
+def test_snp_cap_is_shared_among_contigs_by_their_counts():
+    H = np.tile(np.array([[0], [1]], np.uint8), (4, 30))  # 30 polymorphic SNPs
+    chrom = np.array(["1"] * 20 + ["2"] * 10)
+    keep, note = select_snps(H, HaplotypeSettings(maf=0.0, max_snps=6, snp_selection="even"), chrom)
+    assert keep.tolist() == [0, 6, 13, 19, 20, 29] and "per contig" in note  # 4 + 2, the ends of each kept
+    keep, _ = select_snps(H, HaplotypeSettings(maf=0.0, max_snps=7, snp_selection="maf"), chrom)
+    assert (chrom[keep] == "1").sum() == 5 and (chrom[keep] == "2").sum() == 2  # 4.67 + 2.33: largest remainder

@@ -112,7 +112,8 @@ def test_held_out_in_the_synthetic_seat_scores_the_reference():
                  "pca_wasserstein", "identical_share"):
         assert m[name]["synthetic"] == pytest.approx(m[name]["reference"]), name
     assert out["n"] == {"train": 120, "heldout": 60, "synthetic": 60, "snps": 200, "aats": 30}
-    assert set(m) == set(fh.BETTER) and all(m[k]["better"] == fh.BETTER[k] for k in m)
+    one_contig = set(fh.BETTER) - {"ld_r2_correlation_within", "ld_r2_correlation_between"}
+    assert set(m) == one_contig and all(m[k]["better"] == fh.BETTER[k] for k in m)
     assert m["af_correlation"]["synthetic"] > 0.8 and m["ld_r2_correlation"]["synthetic"] > 0.5
 
 

@@ -227,6 +227,53 @@ def test_learning_rate_is_constant_then_falls_linearly_over_the_anneal_share():
     assert {fam.lr(step) for step in range(1, 11)} == {2.0}
 
 
+def test_gru_state_restarts_at_each_contig():
+    from genaug.generators.gru import HaplotypeGRU, windows
+    torch.manual_seed(0)
+    net = HaplotypeGRU(12, 0, 8, 4, n_contigs=2)
+    with torch.no_grad():
+        net.out_w.normal_()
+    pos, scored, first = windows([0, 6], 12, 4, 2)
+    assert first.tolist() == [True, False, True, False]  # windows at a contig's start have no burn-in
+    # every SNP scored exactly once, no window crosses the contig start at 6
+    assert sorted(pos[scored].tolist()) == list(range(12))
+    assert all((row < 6).all() or (row >= 6).all() for row in pos)
+    contig = (pos[:, 0] >= 6).long()
+    c = torch.zeros(2, 0)
+    v = torch.zeros(2, 12)
+    w = v.clone()
+    w[:, :6] = 1  # other alleles on contig 0 only
+    a, b = net(v, c, pos, first, contig), net(w, c, pos, first, contig)
+    on_b = contig == 1
+    torch.testing.assert_close(a[:, on_b], b[:, on_b])  # contig 1 does not see contig 0
+    assert not torch.allclose(a[:, ~on_b], b[:, ~on_b])
+
+
+@pytest.mark.parametrize("window", [0, 4])
+def test_gru_on_two_contigs_keeps_linkage_within_and_independence_between(tmp_path, window):
+    # the two linked blocks as two contigs; with windows of 4 (burn-in 4) the block is still learned
+    X, pop = linked_blocks(400, np.random.default_rng(0))
+    settings = {"steps": 300, "hidden": 16, "embed": 4, "batch_size": 64, "lr": 0.01, "window": window,
+                "burn_in": 4, "log_every": 10_000, "checkpoint_every": 10_000}
+    result = generators.train("gru", X, cond=pop, layout="binary", settings=settings, seed=1, out_dir=tmp_path,
+                              threads=1, contigs=[0, 10])
+    assert torch.load(result.model, weights_only=True)["contigs"] == [0, 10]
+    assert_linked_blocks(result.model, X, pop, within_mean=0.9, within_min=0.8, across=0.2)
+
+
+def test_classic_cuts_within_contigs_and_draws_each_contig_afresh(tmp_path):
+    X = np.random.default_rng(0).integers(0, 2, (40, 20)).astype(np.uint8)
+    result = generators.train("classic", X, layout="binary", settings={"crossovers": 0}, out_dir=tmp_path,
+                              contigs=[0, 10])
+    S = generators.sample(result.model, 200, seed=1)
+    src = [[int(np.flatnonzero((X[:, h] == s[h]).all(1))[0]) for h in (slice(0, 10), slice(10, 20))] for s in S]
+    src = np.array(src)  # the real item each contig of each synthetic item is (the lookup fails otherwise)
+    assert (src[:, 0] != src[:, 1]).mean() > 0.9  # drawn independently: almost never the same item
+    one = generators.train("classic", X, layout="binary", settings={"crossovers": 0}, out_dir=tmp_path / "one")
+    S1 = generators.sample(one.model, 50, seed=1)
+    assert all((X == s).all(1).any() for s in S1)  # one contig, no crossover: copies
+
+
 def test_the_old_name_gan_still_trains_and_samples_the_mlp_gan(tmp_path):
     X = (np.random.default_rng(0).random((12, 16)) < 0.4).astype(np.uint8)
     assert generators.canonical("gan") == "mlpgan" and generators.resolve("gan") == generators.resolve("mlpgan")

@@ -18,7 +18,7 @@ DATASETS = config["datasets"]
 def _check_datasets():
     """Name the config key of a missing input file (kinds are checked by the schema)."""
     for name, ds in DATASETS.items():
-        for key in ("bam", "reference", "truth", "candidates", "vcf", "samples"):
+        for key in ("bam", "reference", "truth", "candidates", "vcf", "samples", "fasta", "peaks", "regions"):
             path = ds.get(key)
             if path and not os.path.exists(path):
                 stop(f"config: datasets.{name}.{key}: file {path} not found")
@@ -233,6 +233,7 @@ def get_final_outputs():
         if DATASETS[name]["kind"] == "haplotypes":
             out.append(f"results/{name}/variants.tsv")
             out += [f"results/{name}/synthetic/{g}.vcf.gz" for g in dataset_generators(name)]
+            out += [f"results/{name}/release/{g}.json" for g in dataset_generators(name)]
             if dataset_generators(name):
                 out.append(f"results/{name}/report/haplotype_fidelity.png")
         out += [f"results/{name}/synthetic/{g}.npz" for g in dataset_generators(name)]
@@ -284,6 +285,31 @@ def get_encode_haplotypes_input(wildcards):
     """Named inputs of encode_haplotypes: the VCF/BCF (+ index when there is one) and the sample sheet."""
     ds = DATASETS[wildcards.dataset]
     return {"vcf": ds["vcf"], "vcf_index": _vcf_index(ds["vcf"]), "samples": ds["samples"]}
+
+
+def get_encode_sequences_input(wildcards):
+    """Named inputs of encode_sequences: the FASTA with its .fai and .gzi where they exist (a missing
+    index is the encoder's one-line error), the peaks and the optional regions BED."""
+    ds = DATASETS[wildcards.dataset]
+    fasta = ds["fasta"]
+    inputs = {"fasta": fasta, "peaks": ds["peaks"]}
+    for key, suffix in (("fasta_index", ".fai"), ("fasta_gzi", ".gzi")):
+        if os.path.exists(fasta + suffix):
+            inputs[key] = fasta + suffix
+    if ds.get("regions"):
+        inputs["regions"] = ds["regions"]
+    return inputs
+
+
+def get_encode_regions(wildcards):
+    """datasets.<name>.regions: a BED of the intervals to tile, or None for whole contigs."""
+    return DATASETS[wildcards.dataset].get("regions")
+
+
+def get_max_train_positives(wildcards):
+    """datasets.<name>.max_train_positives when set, else split.max_train_positives."""
+    own = DATASETS[wildcards.dataset].get("max_train_positives")
+    return config["split"]["max_train_positives"] if own is None else own
 
 
 def get_encode_region(wildcards):
@@ -397,6 +423,31 @@ def get_fidelity_input(wildcards):
     return inputs
 
 
+def get_release_input(wildcards):
+    """What audit_release reads: encoded items, split, SNP table, model and the source VCF (header lines)."""
+    d = wildcards.dataset
+    return {
+        "encoded": f"results/{d}/encoded.npz",
+        "split": f"results/{d}/split.npz",
+        "variants": f"results/{d}/variants.tsv",
+        "model": f"results/{d}/generators/{wildcards.generator}/model.pt",
+        "source": DATASETS[d]["vcf"],
+    }
+
+
+def get_train_generator_input(wildcards):
+    """encoded.npz, samples.tsv, split.npz (and the SNP table of haplotypes: its contigs)."""
+    d = wildcards.dataset
+    inputs = {
+        "encoded": f"results/{d}/encoded.npz",
+        "samples": f"results/{d}/samples.tsv",
+        "split": f"results/{d}/split.npz",
+    }
+    if DATASETS[d]["kind"] == "haplotypes":
+        inputs["variants"] = f"results/{d}/variants.tsv"
+    return inputs
+
+
 def get_generators_of(wildcards):
     return dataset_generators(wildcards.dataset)
 
@@ -411,11 +462,16 @@ def get_generator_files(pattern):
 
 
 def get_summary_input(wildcards):
-    """Per dataset: detection summary and comparisons, one metrics.json (test counts), fidelity of each generator."""
+    """Per dataset: detection summary and comparisons, one metrics.json (test counts), fidelity of each generator
+    (and each release audit of haplotypes)."""
     inputs = {}
     for name in DATASETS:
         inputs[f"{name}_summary"] = f"results/{name}/detect/summary.tsv"
         inputs[f"{name}_comparisons"] = f"results/{name}/detect/comparisons.tsv"
         inputs[f"{name}_metrics"] = f"results/{name}/detect/{dataset_detectors(name)[0]}/none/seed1/metrics.json"
         inputs[f"{name}_fidelity"] = [f"results/{name}/fidelity/{g}.json" for g in dataset_generators(name)]
+        if DATASETS[name]["kind"] == "haplotypes":
+            inputs[f"{name}_release"] = [f"results/{name}/release/{g}.json" for g in dataset_generators(name)]
+        if DATASETS[name]["kind"] == "sequences":  # the full-prevalence table
+            inputs[f"{name}_runs"] = f"results/{name}/detect/runs.tsv"
     return inputs

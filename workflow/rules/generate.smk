@@ -3,9 +3,7 @@
 
 rule train_generator:
     input:
-        encoded="results/{dataset}/encoded.npz",
-        samples="results/{dataset}/samples.tsv",
-        split="results/{dataset}/split.npz",
+        unpack(get_train_generator_input),
     output:
         model="results/{dataset}/generators/{generator}/model.pt",
         history="results/{dataset}/generators/{generator}/history.tsv",

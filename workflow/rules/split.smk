@@ -13,7 +13,7 @@ rule split_dataset:
         "../../envs/bam.yaml"
     params:
         fractions=config["split"]["fractions"],
-        max_train_positives=config["split"]["max_train_positives"],
+        max_train_positives=get_max_train_positives,
         seed=config["seed"],
     script:
         "../../scripts/split_dataset.py"

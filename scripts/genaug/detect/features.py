@@ -8,8 +8,11 @@
   mate elsewhere or unmapped), reverse-strand reads, and the mean mapping
   quality; plus the depth ratio of each window's two halves. These are the
   signals callers use: depth change, discordant pairs, split and clipped reads.
-- ``sequence``: normalised k-mer counts (k = 4 by default), the usual
-  non-deep baseline for binding sites.
+- ``sequence``: canonical k-mer shares (k = 4 by default: 136 features): each
+  k-mer counted together with its reverse complement (named by the
+  alphabetically first of the two), k-mers holding an N left out, divided by
+  the window's countable k-mers: the usual non-deep baseline for binding
+  sites.
 - ``vector`` / ``binary``: the items themselves as floats.
 """
 
@@ -30,7 +33,7 @@ def feature_names(layout, channels=None, item_shape=None, k=4):
                 names += [f"{w}_{half}_{n}" for n in _PILEUP_NAMES]
         return names + ["left_depth_ratio", "right_depth_ratio"]
     if layout == "sequence":
-        return ["".join(p) for p in itertools.product("ACGT", repeat=k)]
+        return canonical_kmers(k)[1]
     return [f"f{i}" for i in range(int(np.prod(item_shape)))]
 
 
@@ -95,14 +98,30 @@ def _pileup_features(X):
     return np.stack(feats, 1)
 
 
+def canonical_kmers(k):
+    """(column of each of the 4**k k-mers (by base-4 index, A=0 .. T=3), names of the columns):
+    a k-mer and its reverse complement share the column named by the first of the two."""
+    names = ["".join(p) for p in itertools.product("ACGT", repeat=k)]
+    rc = {n: n[::-1].translate(str.maketrans("ACGT", "TGCA")) for n in names}
+    canon = sorted({min(n, rc[n]) for n in names})
+    col = {c: i for i, c in enumerate(canon)}
+    return np.array([col[min(n, rc[n])] for n in names], np.int64), canon
+
+
 def _kmer_features(X, k):
+    column, names = canonical_kmers(k)
+    X = np.asarray(X)
     code = np.argmax(X, 1)  # (N, L) base index
+    known = X.any(1)        # False at N (all-zero) columns
     N, L = code.shape
+    counts = np.zeros((N, len(names)), np.float32)
     if L < k:
-        return np.zeros((N, 4 ** k), np.float32)
+        return counts
     idx = np.zeros((N, L - k + 1), np.int64)
+    ok = np.ones((N, L - k + 1), bool)
     for j in range(k):
         idx = idx * 4 + code[:, j:L - k + 1 + j]
-    counts = np.zeros((N, 4 ** k), np.float32)
-    np.add.at(counts, (np.repeat(np.arange(N), idx.shape[1]), idx.ravel()), 1)
-    return counts / idx.shape[1]
+        ok &= known[:, j:L - k + 1 + j]
+    rows = np.repeat(np.arange(N), idx.shape[1]).reshape(idx.shape)
+    np.add.at(counts, (rows[ok], column[idx[ok]]), 1)
+    return counts / np.maximum(ok.sum(1, keepdims=True), 1)

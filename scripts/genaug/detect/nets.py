@@ -3,8 +3,9 @@
 - ``cnn`` (``image``): a DeepSV-like CNN: blocks of 3x3 convolution, batch norm,
   LeakyReLU and 2x2 max pooling (the first block strided, since pileups are
   wide), then global average and max pooling, dropout and a linear layer.
-- ``conv1d`` (``sequence``): the same with 1-D convolutions (kernel 7 first,
-  then 5).
+- ``conv1d`` (``sequence``): the DeepChem TF-binding notebook's network
+  (``conv1d.NotebookConv1D``): three convolutions of 15 filters of 10 bases,
+  ReLU and dropout 0.5 each, flatten, a linear layer.
 - ``mlp`` (``vector`` / ``binary``): an MLP (linear, batch norm, LeakyReLU, dropout).
 
 Every net maps network-space items (``genaug.layouts``) to one logit per class.
@@ -12,6 +13,8 @@ Every net maps network-space items (``genaug.layouts``) to one logit per class.
 
 import torch
 from torch import nn
+
+from .conv1d import NotebookConv1D
 
 
 class ConvDetector(nn.Module):
@@ -55,6 +58,8 @@ def detector_net(name, net_shape, n_classes, s):
     """Network of detector ``name`` for items of network shape ``net_shape`` (channels first)."""
     if name == "mlp":
         return MLPDetector(net_shape[0], n_classes, s["hidden"], s["blocks"], s["dropout"])
-    if name in ("cnn", "conv1d"):
+    if name == "conv1d":
+        return NotebookConv1D(net_shape[0], net_shape[1], n_classes)
+    if name == "cnn":
         return ConvDetector(net_shape[0], len(net_shape) - 1, n_classes, s["width"], s["blocks"], s["dropout"])
     raise ValueError(f"no network for detector {name!r}")

@@ -69,7 +69,7 @@ DETECTORS = {
     "conv1d": DetectorSpec(
         "conv1d", ("sequence",), BUILTIN_STRATEGIES, True,
         "genaug.detect.train:fit_network", "genaug.detect.model:build_network", "genaug.detect.model:predict_network",
-        "1-D CNN on one-hot sequences (nets.ConvDetector with 1-D convolutions)"),
+        "the TF-binding notebook's 3-layer 1-D CNN on one-hot sequences (conv1d.NotebookConv1D)"),
     "mlp": DetectorSpec(
         "mlp", ("vector", "binary"), BUILTIN_STRATEGIES, True,
         "genaug.detect.train:fit_network", "genaug.detect.model:build_network", "genaug.detect.model:predict_network",

@@ -15,6 +15,8 @@ import pandas as pd
 from ..metrics import mean_sd, paired_bootstrap
 
 METRICS = ("precision", "recall", "f1", "auroc", "auprc")
+# metrics.json's test_prevalence block (items weighted back to the full prevalence), as run_table columns
+PREVALENCE_METRICS = ("prevalence", "auroc", "auprc", "precision_at_recall_0.5", "precision_at_recall_0.8", "f1")
 REFERENCE = "none"
 
 
@@ -24,7 +26,9 @@ def run_table(runs):
     for m, _ in runs:
         rows.append({"dataset": m["dataset"], "detector": m["detector"], "strategy": m["strategy"],
                      "replicate": m["replicate"],
-                     **{k: m["test"][k] for k in METRICS}, "threshold": m["threshold"],
+                     **{k: m["test"][k] for k in METRICS},
+                     **{f"full_{k}": m.get("test_prevalence", {}).get(k, np.nan) for k in PREVALENCE_METRICS},
+                     "threshold": m["threshold"],
                      "best_epoch": m.get("best_epoch"), "n_train_synthetic": m.get("n_train_synthetic", 0),
                      "seconds": m.get("seconds")})
     return pd.DataFrame(rows)

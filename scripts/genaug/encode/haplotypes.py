@@ -19,7 +19,8 @@ What is kept, in this order (each drop is logged with its count):
 5. at most ``max_snps`` SNPs: ``snp_selection: even`` keeps SNPs at evenly
    spaced ranks along the chromosome (rounded ``linspace``; keeps the LD-decay
    structure of the whole region), ``maf`` keeps the highest-MAF SNPs (ties:
-   the earlier one). Both are deterministic.
+   the earlier one). Both are deterministic. On several chromosomes the cap is
+   shared among them by their SNP counts and applied within each.
 
 Phasing: unphased heterozygous genotypes (``0/1``) stop the encoder with an
 error giving their count: their two haplotypes are unknown. Unphased
@@ -269,8 +270,10 @@ def read_haplotypes(vcf, sheet, region=None):
 
 # --- filtering ---------------------------------------------------------------------------
 
-def select_snps(H, settings):
-    """Indices (sorted) of the SNPs kept by the MAF filter and the SNP cap; and a log line."""
+def select_snps(H, settings, chrom=None):
+    """Indices (sorted) of the SNPs kept by the MAF filter and the SNP cap; and a log line.
+    ``chrom``: contig of each SNP; the cap is shared among contigs by their SNP counts and
+    applied within each (evenly spaced ranks along each chromosome)."""
     freq = H.mean(0)
     maf = np.minimum(freq, 1 - freq)
     poly = maf > 0
@@ -279,13 +282,36 @@ def select_snps(H, settings):
              f"with MAF < {settings.maf}"]
     cap = settings.max_snps
     if cap is not None and len(keep) > cap:
-        if settings.snp_selection == "even":
-            keep = keep[np.round(np.linspace(0, len(keep) - 1, cap)).astype(np.int64)]
-        else:  # highest MAF, ties to the earlier SNP
-            order = np.argsort(-maf[keep], kind="stable")[:cap]
-            keep = np.sort(keep[order])
-        notes.append(f"capped at max_snps={cap} ({settings.snp_selection})")
+        chrom = np.zeros(H.shape[1]).astype(str) if chrom is None else np.asarray(chrom).astype(str)
+        names, first = np.unique(chrom[keep], return_index=True)
+        names = names[np.argsort(first)]
+        share = per_contig_cap([int((chrom[keep] == c).sum()) for c in names], cap)
+        parts = []
+        for c, k in zip(names, share):
+            own = keep[chrom[keep] == c]
+            if settings.snp_selection == "even":
+                parts.append(own[np.round(np.linspace(0, len(own) - 1, k)).astype(np.int64)] if k else own[:0])
+            else:  # highest MAF, ties to the earlier SNP
+                parts.append(np.sort(own[np.argsort(-maf[own], kind="stable")[:k]]))
+        keep = np.sort(np.concatenate(parts))
+        notes.append(f"capped at max_snps={cap} ({settings.snp_selection}, per contig by its SNP count)")
     return keep, "; ".join(notes)
+
+
+def per_contig_cap(counts, cap):
+    """SNPs kept per contig so the total is ``cap``: shares proportional to ``counts``
+    (largest remainders), never more than a contig has."""
+    return np.minimum(largest_remainders(counts, cap), np.asarray(counts, np.int64))
+
+
+def largest_remainders(weights, total):
+    """``total`` split in integers proportional to ``weights`` (largest remainders; ties to the first)."""
+    w = np.asarray(weights, np.float64)
+    exact = w / w.sum() * total
+    k = np.floor(exact).astype(np.int64)
+    for i in np.argsort(-(exact - k), kind="stable")[:total - k.sum()]:
+        k[i] += 1
+    return k
 
 
 def encode_haplotypes(vcf, samples_tsv, settings=HaplotypeSettings(), region=None):
@@ -298,7 +324,7 @@ def encode_haplotypes(vcf, samples_tsv, settings=HaplotypeSettings(), region=Non
             raise InputError(vcf, str(e)) from None
     sheet = read_sample_sheet(samples_tsv)
     H, names, variants = read_haplotypes(vcf, sheet, region)
-    keep, notes = select_snps(H, settings)
+    keep, notes = select_snps(H, settings, variants["chrom"].to_numpy())
     if len(keep) == 0:
         raise InputError(vcf, f"no SNP left after filtering ({notes}); lower encode.haplotypes.maf")
     log.info("%s: %d of %d biallelic SNPs kept (%s)", vcf, len(keep), H.shape[1], notes)
@@ -361,13 +387,16 @@ def person_names(n_haplotypes, prefix="syn", conditions=None):
 _GT = np.array(["0|0", "0|1", "1|0", "1|1"])
 
 
-def write_haplotype_vcf(path, X, variants, sample_names=None, source="genaug"):
+def write_haplotype_vcf(path, X, variants, sample_names=None, source="genaug", contig_lines=None, extra_header=()):
     """Write haplotypes ``X`` (n, SNPs) of 0/1 as a phased diploid VCF, bgzipped + tabix-indexed.
 
     Person i holds haplotypes 2i (left of '|') and 2i + 1. An odd last
-    haplotype is left out, with a warning. ``variants``: one row per SNP
+    haplotype is left out, with a warning; no haplotypes give a sites-only VCF
+    (no FORMAT or sample columns). ``variants``: one row per SNP
     (chrom, pos, ref, alt, id; positions sorted within each chromosome).
-    ``sample_names``: one per person (default ``syn000001``...). Writes
+    ``sample_names``: one per person (default ``syn000001``...).
+    ``contig_lines``: the ``##contig`` lines, in contig order (default: one
+    bare line per contig); ``extra_header``: more ``##`` lines. Writes
     ``path`` and ``path + '.tbi'`` through ``outputs.replacing``.
     """
     path = str(path)
@@ -379,8 +408,6 @@ def write_haplotype_vcf(path, X, variants, sample_names=None, source="genaug"):
     n = len(X) // 2
     if len(X) % 2:
         log.warning("%s: %d haplotypes: the last one has no partner and is left out", path, len(X))
-    if n == 0:
-        raise ValueError("at least two haplotypes (one person) are needed to write a VCF")
     names = [f"syn{i + 1:06d}" for i in range(n)] if sample_names is None else list(sample_names)
     if len(names) != n:
         raise ValueError(f"{len(names)} sample names for {n} people")
@@ -388,16 +415,20 @@ def write_haplotype_vcf(path, X, variants, sample_names=None, source="genaug"):
     chroms = list(dict.fromkeys(variants["chrom"].astype(str)))
     header = ["##fileformat=VCFv4.2", f"##source={source}",
               '##FILTER=<ID=PASS,Description="All filters passed">']
-    header += [f"##contig=<ID={c}>" for c in chroms]
-    header += ['##FORMAT=<ID=GT,Number=1,Type=String,Description="Phased genotype">',
-               "\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT"] + names)]
+    header += list(contig_lines) if contig_lines is not None else [f"##contig=<ID={c}>" for c in chroms]
+    header += list(extra_header)
+    columns = ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]
+    if n:
+        header.append('##FORMAT=<ID=GT,Number=1,Type=String,Description="Phased genotype">')
+        columns += ["FORMAT"] + names
+    header.append("\t".join(columns))
     with replacing(path + ".tbi", path) as (tbi, gz):
         with BGZFile(gz, "wb") as f:
             f.write(("\n".join(header) + "\n").encode())
             ids = variants["id"].astype(str).replace("", ".")
             for j, (c, p, i, r, a) in enumerate(zip(variants["chrom"].astype(str), variants["pos"], ids,
                                                     variants["ref"], variants["alt"])):
-                f.write((f"{c}\t{int(p)}\t{i}\t{r}\t{a}\t.\tPASS\t.\tGT\t" + "\t".join(_GT[codes[j]]) + "\n")
-                        .encode())
+                gts = "\tGT\t" + "\t".join(_GT[codes[j]]) if n else ""
+                f.write(f"{c}\t{int(p)}\t{i}\t{r}\t{a}\t.\tPASS\t.{gts}\n".encode())
         pysam.tabix_index(gz, preset="vcf", force=True, index=tbi)
     return path

@@ -3,14 +3,14 @@
     from genaug import fidelity
     result = fidelity.evaluate("sv", train, heldout, synthetic, channels=channels, seed=1)
 
-Each kind's module (``pileups``, ``haplotypes``) adds its own statistics to
+Each kind's module (``pileups``, ``haplotypes``, ``sequences``) adds its own statistics to
 the shared ones (``common``: two-sample classifier AUCs, AATS, privacy loss,
 identical share); every number comes with its real-vs-real reference.
 """
 
 from . import common
 
-KINDS = ("sv", "haplotypes")
+KINDS = ("sv", "haplotypes", "sequences")
 
 
 def evaluate(kind, train, heldout, synthetic, seed=0, threads=1, heldout_groups=None, channels=None,
@@ -24,6 +24,10 @@ def evaluate(kind, train, heldout, synthetic, seed=0, threads=1, heldout_groups=
         from . import haplotypes
         return haplotypes.evaluate(train, heldout, synthetic, variants, seed=seed, threads=threads,
                                    heldout_groups=heldout_groups, heldout_labels=heldout_labels)
+    if kind == "sequences":
+        from . import sequences
+        return sequences.evaluate(train, heldout, synthetic, seed=seed, threads=threads,
+                                  heldout_groups=heldout_groups)
     raise ValueError(f"no fidelity audit for data kind {kind!r}; known: {', '.join(KINDS)}")
 
 

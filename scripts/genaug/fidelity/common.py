@@ -47,6 +47,17 @@ def _finite(v):
     return None if v is None or not np.isfinite(v) else float(v)
 
 
+def check_sets(T, H, S):
+    """The three sets as arrays; ValueError when their item shapes differ or a set is too small
+    (train >= 2, held-out >= 4: two halves, synthetic >= 2)."""
+    T, H, S = (np.asarray(x) for x in (T, H, S))
+    if not (T.shape[1:] == H.shape[1:] == S.shape[1:]):
+        raise ValueError(f"item shapes differ: train {T.shape[1:]}, held-out {H.shape[1:]}, synthetic {S.shape[1:]}")
+    if len(T) < 2 or len(H) < 4 or len(S) < 2:
+        raise ValueError(f"too few items: train {len(T)} (>= 2), held-out {len(H)} (>= 4), synthetic {len(S)} (>= 2)")
+    return T, H, S
+
+
 def take(X, n, rng):
     """At most ``n`` rows of ``X``, drawn without replacement, in their order."""
     return X if len(X) <= n else X[np.sort(rng.choice(len(X), n, replace=False))]

@@ -29,13 +29,18 @@ T = train, S = synthetic):
 | aats_heldout | AATS(H1, S) | AATS(H1, H2) | near_0.5 |
 | privacy_loss | aats_heldout - aats_train (mean and sd over resamples) | same with H2 | lower |
 | identical_share | share of S equal to a row of T | share of H | lower |
+| ld_r2_correlation_within / _between | ld_r2_correlation of pairs on one contig / on two | same with H | higher |
+| longest_run_snps, longest_run_bp, segment_excess_share | segment-level membership (``segments``) | H2 | lower |
 
 AF: alternative-allele frequency per SNP; r: Pearson correlation. LD: plain
 r^2 (squared Pearson correlation of two SNPs' 0/1 alleles over haplotypes),
 the haplotype r^2 (scikit-allel's ``rogers_huff_r`` is its estimate from
 unphased genotypes, not needed with phased haplotypes); on at most
 ``ld_snps`` evenly spaced SNPs; pairs where a SNP is monomorphic in either
-set are left out. LD decay: mean r^2 of SNP pairs in ``decay_bins``
+set are left out. On a panel of several contigs (``variants["chrom"]``) LD is also
+reported for pairs within one contig and pairs on two (these come from ancestry, not
+linkage: a model can keep one and lose the other). LD decay: mean r^2 of SNP pairs on one
+contig in ``decay_bins``
 log-spaced distance bins (bp) over at most ``decay_snps`` evenly spaced SNPs.
 Distances between haplotypes: Hamming (differing SNPs); W1 is the 1-D
 Wasserstein distance between two empirical distributions, the integral of
@@ -51,7 +56,7 @@ from sklearn.metrics import pairwise_distances
 from threadpoolctl import threadpool_limits
 
 from .. import metrics
-from . import common
+from . import common, segments
 from .common import take as _take
 from .common import wasserstein1d
 
@@ -59,7 +64,8 @@ BETTER = {"af_correlation": "higher", "ld_r2_correlation": "higher", "ld_decay_d
           "pairwise_distance_wasserstein": "lower", "pca_wasserstein": "lower",
           "two_sample_auc_linear": "near_0.5", "two_sample_auc_nonlinear": "near_0.5",
           "aats_train": "near_0.5", "aats_heldout": "near_0.5", "privacy_loss": "lower",
-          "identical_share": "lower"}
+          "identical_share": "lower", "ld_r2_correlation_within": "higher", "ld_r2_correlation_between": "higher",
+          **segments.BETTER}
 MAX_PAIRS = 200_000  # haplotype pairs whose distances are kept for a distribution
 CURVE_POINTS = 2000  # points per set in the PCA and AF scatter curves
 
@@ -107,17 +113,21 @@ def even_subset(n, k):
     return np.round(np.linspace(0, n - 1, k)).astype(np.int64)
 
 
-def ld_decay(r2, pos, bins):
+def ld_decay(r2, pos, bins, chrom=None):
     """Mean r^2 of SNP pairs by distance: -> (mean per bin, pairs per bin).
 
     ``bins``: edges in bp; a pair at distance d is in bin i when
     bins[i] <= d < bins[i + 1]. Pairs with a nan r^2 are left out; a bin
-    without pairs has mean nan.
+    without pairs has mean nan. ``chrom``: contig of each SNP; pairs on two contigs are
+    left out (their distance means nothing).
     """
     pos = np.asarray(pos, np.float64)
     i, j = np.triu_indices(len(pos), 1)
     d, v = np.abs(pos[j] - pos[i]), r2[i, j]
     ok = np.isfinite(v)
+    if chrom is not None:
+        chrom = np.asarray(chrom).astype(str)
+        ok &= chrom[i] == chrom[j]
     if not ok.any():
         return np.full(len(bins) - 1, np.nan), np.zeros(len(bins) - 1, np.int64)
     # scipy's last bin is closed on the right; this one is half-open like the others
@@ -128,13 +138,19 @@ def ld_decay(r2, pos, bins):
     return mean, counts.astype(np.int64)
 
 
-def decay_bins(pos, n_bins, dynamic_range=1e4):
+def decay_bins(pos, n_bins, dynamic_range=1e4, chrom=None):
     """``n_bins`` log-spaced distance edges up to the region's span, starting at the closest
     SNP pair's distance or at span / ``dynamic_range`` if that is larger (closer pairs are
-    too few to give a mean)."""
-    pos = np.sort(np.asarray(pos, np.float64))
-    gaps = np.diff(pos)
-    span = float(pos[-1] - pos[0]) if len(pos) > 1 else 1.0
+    too few to give a mean); with ``chrom``, the span is the widest contig's."""
+    pos = np.asarray(pos, np.float64)
+    chrom = np.zeros(len(pos)) if chrom is None else np.asarray(chrom).astype(str)
+    gaps, span = [], 1.0
+    for c in dict.fromkeys(chrom.tolist()):
+        p = np.sort(pos[chrom == c])
+        gaps.append(np.diff(p))
+        if len(p) > 1:
+            span = max(span, float(p[-1] - p[0]))
+    gaps = np.concatenate(gaps) if gaps else np.zeros(0)
     lo = max(float(gaps[gaps > 0].min()) if (gaps > 0).any() else 1.0, span / dynamic_range, 1.0)
     hi = max(span, lo * 2)
     edges = np.geomspace(lo, hi, n_bins + 1)
@@ -190,11 +206,12 @@ def evaluate(train, heldout, synthetic, variants, seed=0, threads=1, heldout_gro
         raise ValueError(f"too few haplotypes: train {len(T)} (>= 2), held-out {len(H)} (>= 4), "
                          f"synthetic {len(S)} (>= 2)")
     with threadpool_limits(max(1, int(threads))):
-        return _evaluate(T, H, S, np.asarray(variants["pos"], np.int64), seed, threads, heldout_groups,
+        chrom = variants["chrom"].astype(str).to_numpy() if "chrom" in variants else np.zeros(n_snps).astype(str)
+        return _evaluate(T, H, S, np.asarray(variants["pos"], np.int64), chrom, seed, threads, heldout_groups,
                          heldout_labels, ld_snps, decay_snps, decay_bins_n, heatmap_snps, n_resamples, auc_folds)
 
 
-def _evaluate(T, H, S, pos, seed, threads, heldout_groups, heldout_labels, ld_snps, decay_snps, decay_bins_n,
+def _evaluate(T, H, S, pos, chrom, seed, threads, heldout_groups, heldout_labels, ld_snps, decay_snps, decay_bins_n,
               heatmap_snps, n_resamples, auc_folds):
     rng = np.random.default_rng(seed)
     n_h = len(H)
@@ -213,13 +230,19 @@ def _evaluate(T, H, S, pos, seed, threads, heldout_groups, heldout_labels, ld_sn
     r2 = {k: r2_matrix(X[:, ld_idx]) for k, X in (("train", T), ("heldout", H), ("synthetic", S_h))}
     put("ld_r2_correlation", pearson(upper(r2["synthetic"]), upper(r2["train"])),
         pearson(upper(r2["heldout"]), upper(r2["train"])), snps=len(ld_idx))
+    c = chrom[ld_idx]
+    same = upper(c[:, None] == c[None, :])
+    if not same.all():  # several contigs: pairs within one contig and pairs on two
+        for name, pairs in (("ld_r2_correlation_within", same), ("ld_r2_correlation_between", ~same)):
+            put(name, pearson(upper(r2["synthetic"])[pairs], upper(r2["train"])[pairs]),
+                pearson(upper(r2["heldout"])[pairs], upper(r2["train"])[pairs]), pairs=int(pairs.sum()))
 
     # LD decay with distance
     dec_idx = even_subset(len(pos), decay_snps)
-    edges = decay_bins(pos[dec_idx], decay_bins_n)
+    edges = decay_bins(pos[dec_idx], decay_bins_n, chrom=chrom[dec_idx])
     decay = {}
     for k, X in (("train", T), ("heldout", H), ("synthetic", S_h)):
-        decay[k], counts = ld_decay(r2_matrix(X[:, dec_idx]), pos[dec_idx], edges)
+        decay[k], counts = ld_decay(r2_matrix(X[:, dec_idx]), pos[dec_idx], edges, chrom=chrom[dec_idx])
     put("ld_decay_distance", curve_distance(decay["synthetic"], decay["train"]),
         curve_distance(decay["heldout"], decay["train"]), snps=len(dec_idx))
 
@@ -239,6 +262,7 @@ def _evaluate(T, H, S, pos, seed, threads, heldout_groups, heldout_labels, ld_sn
     # two-sample AUCs, AATS, privacy loss, identical share (Hamming distances)
     n_aats = common.shared_metrics(out, T, H, S, "hamming", seed, threads, heldout_groups=heldout_groups,
                                    heldout_labels=heldout_labels, n_resamples=n_resamples, auc_folds=auc_folds)
+    segments.put_segment_check(out, T, H, S, pos, chrom, heldout_groups, heldout_labels, seed)
 
     # small arrays for the figures
     crng = np.random.default_rng(seed)

@@ -53,11 +53,7 @@ def evaluate(train, heldout, synthetic, channels, seed=0, threads=1, heldout_gro
     """Fidelity and privacy of ``synthetic`` pileups against ``train`` and ``heldout`` (see the module
     docstring). Returns a JSON-able dict {"n", "metrics": {name: {"synthetic", "reference", "better",
     ...}}, "curves": small arrays for the figures}."""
-    T, H, S = (np.asarray(x) for x in (train, heldout, synthetic))
-    if not (T.shape[1:] == H.shape[1:] == S.shape[1:]):
-        raise ValueError(f"item shapes differ: train {T.shape[1:]}, held-out {H.shape[1:]}, synthetic {S.shape[1:]}")
-    if len(T) < 2 or len(H) < 4 or len(S) < 2:
-        raise ValueError(f"too few items: train {len(T)} (>= 2), held-out {len(H)} (>= 4), synthetic {len(S)} (>= 2)")
+    T, H, S = common.check_sets(train, heldout, synthetic)
     with torch_threads(threads), threadpool_limits(max(1, int(threads))):
         return _evaluate(T, H, S, list(channels), seed, threads, heldout_groups, tuple(grid), n_resamples,
                          auc_folds)

@@ -6,10 +6,14 @@ Each synthetic item starts from a real item of the wanted class:
   coverage), shift each window by the same few columns (the cells uncovered at
   the window's edge continue the reads that touch that edge, as matches), and
   jitter base qualities by a few Phred (zero stays zero); empty rows stay below;
-- sequences: reverse complement (bases in A, C, G, T order);
+- sequences: reverse complement (bases in A, C, G, T order) with probability
+  ``reverse_complement``, and a shift by up to ``sequence_shift`` bases either
+  way (the bases shifted in are drawn at the item's own base shares);
 - vectors: mixup with another item of the class, then Gaussian noise;
 - binary: a mosaic cut at ``crossovers`` random points, each segment copied
-  from an item of the class (recombination; ``mosaic``);
+  from an item of the class (recombination; ``mosaic``); on several contigs
+  the cuts fall within contigs (spread by their SNP counts) and each contig
+  starts from a fresh item (chromosomes segregate independently);
 - images without pileup channels: copies.
 """
 
@@ -18,8 +22,9 @@ import numpy as np
 from ..encode import channels as ch
 
 
-def draw(pool, pool_cond, layout, settings, want, rng):
-    """``len(want)`` items, item i from the real items of class index ``want[i]``."""
+def draw(pool, pool_cond, layout, settings, want, rng, contigs=None):
+    """``len(want)`` items, item i from the real items of class index ``want[i]``;
+    ``contigs``: first site of each contig (binary items)."""
     if len(want) == 0:
         return pool[:0].copy()
     by_class = {k: np.flatnonzero(pool_cond == k) for k in np.unique(want)}
@@ -30,7 +35,7 @@ def draw(pool, pool_cond, layout, settings, want, rng):
         flip = rng.random(len(src)) < s["reverse_complement"]
         out = pool[src].copy()
         out[flip] = out[flip][:, ::-1, ::-1]
-        return out
+        return shift_sequences(out, s["sequence_shift"], rng)
     if layout.name == "vector":
         x = pool[src].astype(np.float64)
         if s["mixup"] > 0:
@@ -39,25 +44,46 @@ def draw(pool, pool_cond, layout, settings, want, rng):
         x = x + rng.normal(size=x.shape) * s["noise"] * layout.std.numpy()
         return np.clip(x, layout.lo.numpy(), layout.hi.numpy()).astype(layout.dtype)
     if layout.name == "binary":
-        return mosaic(pool, by_class, want, src, mate, s["crossovers"], rng)
+        return mosaic(pool, by_class, want, src, mate, s["crossovers"], rng, contigs)
     if layout.pileup is None:
         return pool[src].copy()
     return np.stack([augment_pileup(pool[i], layout.pileup, s, rng) for i in src])
 
 
-def mosaic(pool, by_class, want, src, mate, crossovers, rng):
+def shift_sequences(X, most, rng):
+    """Move each one-hot item (4, L) by d in [-most, most] positions (d > 0: to the right); the d
+    positions uncovered at the edge get bases drawn at the item's own base shares."""
+    if not most:
+        return X
+    out = X.copy()
+    L = X.shape[-1]
+    for i, d in enumerate(rng.integers(-most, most + 1, len(X))):
+        if d == 0:
+            continue
+        shares = X[i].sum(1).astype(np.float64) + 1.0
+        new = rng.choice(4, size=abs(d), p=shares / shares.sum())
+        fill = np.zeros((4, abs(d)), X.dtype)
+        fill[new, np.arange(abs(d))] = 1
+        out[i] = np.concatenate([fill, X[i, :, :L - d]], 1) if d > 0 else np.concatenate([X[i, :, -d:], fill], 1)
+    return out
+
+
+def mosaic(pool, by_class, want, src, mate, crossovers, rng, contigs=None):
     """Haplotype i: ``crossovers`` uniform cut points split the sites into
     segments; the first is copied from ``src[i]``, the second from ``mate[i]``
     and each further one from another item of class ``want[i]`` drawn with
     replacement (a copying model, as recombination makes real haplotypes
-    mosaics of others)."""
+    mosaics of others). ``contigs`` (first site of each contig): the cut points
+    are uniform over all sites, so a contig gets its share, and every contig
+    start is a cut too, where the next segment's item is drawn afresh."""
     n_sites = pool.shape[1]
     sites = np.arange(n_sites)
+    starts = np.array(sorted(set(contigs or [0]) - {0}), dtype=np.int64)
     out = np.empty((len(src), n_sites), dtype=pool.dtype)
     for i in range(len(src)):
-        cuts = np.sort(rng.integers(0, n_sites + 1, size=crossovers))
+        cuts = np.sort(np.concatenate([rng.integers(0, n_sites + 1, size=crossovers), starts]))
         segment = np.searchsorted(cuts, sites, side="right")
-        more = rng.choice(by_class[want[i]], size=max(crossovers - 1, 0))
+        more = rng.choice(by_class[want[i]], size=max(len(cuts) - 1, 0))
         sources = np.concatenate([[src[i], mate[i]], more])
         out[i] = pool[sources[segment], sites]
     return out

@@ -11,6 +11,20 @@ of the training allele frequencies (clipped to [1 / (2n), 1 - 1 / (2n)]),
 output weights at 0, so the untrained model already draws the allele
 frequencies.
 
+Contigs: each contig (chromosome) of the panel is its own sequence. At a
+contig's first SNP the input is the start symbol and the state is the starting
+state again, so nothing is carried across chromosomes (they segregate
+independently); the starting state is then also conditioned on the contig,
+``tanh(h0 + c C + K[contig])``.
+
+Windows: with ``window`` > 0, training reads each item as windows of
+``window`` SNPs within a contig, each preceded by up to ``burn_in`` SNPs whose
+alleles warm the state up but are not scored (a window at a contig's start has
+none and starts as sampling does). Every SNP is scored once per item. The
+windows of a batch run side by side, so the GRU takes ``window + burn_in``
+sequential steps instead of one per SNP: the cost on CPU is those sequential
+steps. Sampling always runs each contig left to right in one pass.
+
 Training: cross-entropy of every allele given the ones before it, Adam,
 gradient norm clipped at ``clip``, the learning rate falling linearly to 0 over
 the last ``anneal`` share of the steps (``Family.lr``). Sampling: each SNP drawn from its
@@ -29,8 +43,40 @@ from torch import nn
 from .family import Family, bernoulli, logit
 
 
+def contig_starts(starts, n_snps):
+    """Sorted first-SNP indices of the contigs, 0 first (None: one contig)."""
+    starts = [0] if starts is None else sorted({int(a) for a in starts} | {0})
+    if starts[-1] >= n_snps and n_snps > 0:
+        raise ValueError(f"contig start {starts[-1]} is not below the SNP count {n_snps}")
+    return starts
+
+
+def windows(starts, n_snps, window, burn_in):
+    """Training windows: (positions (K, L) long, scored (K, L) bool, at_contig_start (K,) bool).
+
+    Window k reads SNPs ``positions[k]`` left to right; ``scored`` marks the ones whose loss
+    counts (each SNP exactly once over all windows). Windows stay inside one contig; the
+    ones shorter than L are padded at the right with unscored copies of their last SNP."""
+    bounds = list(zip(starts, starts[1:] + [n_snps]))
+    rows = []
+    for a, b in bounds:
+        step = (b - a) if window <= 0 else window
+        for s in range(a, b, step):
+            lo = max(a, s - burn_in)
+            rows.append((lo, s, min(s + step, b), lo == a))
+    L = max(e - lo for lo, _, e, _ in rows)
+    pos = torch.empty(len(rows), L, dtype=torch.long)
+    scored = torch.zeros(len(rows), L, dtype=torch.bool)
+    first = torch.tensor([f for *_, f in rows], dtype=torch.bool)
+    for k, (lo, s, e, _) in enumerate(rows):
+        idx = torch.arange(lo, e)
+        pos[k] = torch.cat([idx, idx[-1:].expand(L - len(idx))])
+        scored[k, s - lo:e - lo] = True
+    return pos, scored, first
+
+
 class HaplotypeGRU(nn.Module):
-    def __init__(self, n_snps, n_cond, hidden, embed):
+    def __init__(self, n_snps, n_cond, hidden, embed, n_contigs=1):
         super().__init__()
         self.embed = nn.Parameter(torch.randn(n_snps, 3, embed) * 0.1)  # (SNP, previous allele 0 / 1 / start)
         self.h0 = nn.Parameter(torch.zeros(hidden))
@@ -39,17 +85,26 @@ class HaplotypeGRU(nn.Module):
         self.gru = nn.GRU(embed, hidden, batch_first=True)
         self.out_w = nn.Parameter(torch.zeros(n_snps, hidden))
         self.out_b = nn.Parameter(torch.zeros(n_snps))
+        self.K = nn.Parameter(torch.zeros(n_contigs, hidden))
 
-    def start(self, c):
-        return torch.tanh(self.h0 + c @ self.C)[None]  # c: (n, 0) when unconditional
+    def start(self, c, contig=0):
+        """Starting state of items with conditions ``c`` at the start of contig index ``contig``
+        (an int, or one per item)."""
+        return torch.tanh(self.h0 + c @ self.C + self.K[contig])[None]  # c: (n, 0) when unconditional
 
-    def forward(self, v, c):
-        """Logits of p(v_j = 1 | v_<j, c) for every SNP j of the 0/1 items ``v`` (n, J)."""
-        n, J = v.shape
-        prev = torch.cat([torch.full((n, 1), 2, dtype=torch.long, device=v.device), v[:, :-1].long()], 1)
-        inputs = self.embed[torch.arange(J, device=v.device)[None, :], prev] + (c @ self.C_in)[:, None, :]
-        states, _ = self.gru(inputs, self.start(c))
-        return (states * self.out_w).sum(-1) + self.out_b
+    def forward(self, v, c, pos, first, contig):
+        """Logits of p(v_j = 1 | v_<j, c) over the windows (``windows``) of the 0/1 items ``v``
+        (n, J): -> (n, K, L), window k reading SNPs ``pos[k]``; ``contig``: contig index per window."""
+        n, (K, L) = len(v), pos.shape
+        x = v[:, pos].long()  # (n, K, L)
+        before = v[:, (pos[:, 0] - 1).clamp(min=0)].long()  # the allele before each window
+        before = torch.where(first[None, :], torch.full_like(before, 2), before)
+        prev = torch.cat([before[..., None], x[..., :-1]], -1)
+        inputs = self.embed[pos[None], prev] + (c @ self.C_in)[:, None, None, :]
+        h = self.start(c.repeat_interleave(K, 0), contig.repeat(n))
+        states, _ = self.gru(inputs.reshape(n * K, L, -1), h)
+        states = states.reshape(n, K, L, -1)
+        return (states * self.out_w[pos]).sum(-1) + self.out_b[pos]
 
 
 class GRU(Family):
@@ -57,10 +112,15 @@ class GRU(Family):
 
     name = "gru"
 
-    def __init__(self, layout, settings, n_cond, precision, train=True):
+    def __init__(self, layout, settings, n_cond, precision, train=True, contigs=None):
         super().__init__(layout, settings, n_cond, precision)
         s = settings
-        net = HaplotypeGRU(layout.net_shape[0], n_cond, s["hidden"], s["embed"]).to(self.device)
+        J = layout.net_shape[0]
+        self.starts = contig_starts(contigs, J)
+        net = HaplotypeGRU(J, n_cond, s["hidden"], s["embed"], len(self.starts)).to(self.device)
+        pos, scored, first = windows(self.starts, J, s["window"], s["burn_in"])
+        contig = torch.searchsorted(torch.tensor(self.starts), pos[:, 0].contiguous(), right=True) - 1
+        self.win = [t.to(self.device) for t in (pos, scored, first, contig)]
         self.nets, self.optimizers = {"gru": net}, {}
         if train:
             self.optimizers = {"gru": torch.optim.Adam(net.parameters(), lr=s["lr"])}
@@ -78,8 +138,10 @@ class GRU(Family):
         x, c = batch()
         self.set_lr(self.optimizers["gru"], step)
         with self.precision.autocast():
-            logits = self.nets["gru"](x, c)
-        loss = nn.functional.binary_cross_entropy_with_logits(logits.float(), x)
+            pos, scored, first, contig = self.win
+            logits = self.nets["gru"](x, c, pos, first, contig)
+        target = x[:, pos]
+        loss = nn.functional.binary_cross_entropy_with_logits(logits.float()[:, scored], target[:, scored])
         self.precision.backward_step(loss, self.optimizers["gru"], clip=self.settings["clip"])
         return {"loss": loss.item()}
 
@@ -87,10 +149,13 @@ class GRU(Family):
     def generate(self, c, g):
         net = self.nets["gru"]
         n, J = len(c), net.out_b.shape[0]
-        h, c_in = net.start(c), c @ net.C_in
-        prev = torch.full((n,), 2, dtype=torch.long, device=self.device)
+        c_in = c @ net.C_in
         out = torch.empty(n, J, device=self.device)
+        starts = set(self.starts)
         for j in range(J):
+            if j in starts:  # a new contig: start symbol and starting state again
+                h = net.start(c, self.starts.index(j))
+                prev = torch.full((n,), 2, dtype=torch.long, device=self.device)
             state, h = net.gru((net.embed[j, prev] + c_in)[:, None, :], h)
             p = torch.sigmoid(state[:, 0].float() @ net.out_w[j] + net.out_b[j])
             prev = bernoulli(p, g).long()

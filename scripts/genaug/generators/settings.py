@@ -35,7 +35,8 @@ Keys (every GAN generator takes the same keys; only defaults differ):
 - classic: ``shuffle`` (permute read rows), ``subsample`` (keep a fraction of
   the reads drawn from [subsample, 1]), ``shift`` (largest shift in columns,
   each window), ``quality_jitter`` (largest change of a base quality, Phred),
-  ``reverse_complement`` (probability, sequences), ``noise`` (Gaussian noise,
+  ``reverse_complement`` (probability, sequences), ``sequence_shift`` (largest
+  shift in bases, sequences), ``noise`` (Gaussian noise,
   fraction of each feature's sd, vectors), ``mixup`` (Beta(a, a) mixing with
   an item of the same class, 0 = off, vectors), ``crossovers`` (recombination
   breakpoints, binary: each segment is copied from an item of the same class;
@@ -55,7 +56,9 @@ Keys (every GAN generator takes the same keys; only defaults differ):
   on W only), ``init_scale`` (sd of the initial weights).
 - gru (haplotypes; see ``gru``): ``hidden`` (GRU state size), ``embed``
   (size of the per-SNP input embedding), ``lr`` (Adam), ``anneal`` (as for
-  rbm), ``clip`` (gradient norm clipping).
+  rbm), ``clip`` (gradient norm clipping), ``window`` (SNPs scored per training
+  window; 0: each contig whole) and ``burn_in`` (SNPs read before a window to warm
+  the state up, not scored).
 """
 
 import copy
@@ -78,7 +81,7 @@ DEFAULTS = {
                 "lr_d": 3e-4, "betas": [0.5, 0.9], "gradient_penalty": 10.0},
     "cvae": {**RUN, **NET, "steps": 800, "latent": 32, "arch": "transpose", "lr": 1e-3, "beta": 1.0},
     "classic": {"shuffle": True, "subsample": 0.7, "shift": 3, "quality_jitter": 2,
-                "reverse_complement": 0.5, "noise": 0.1, "mixup": 0.4, "crossovers": 8},
+                "reverse_complement": 0.5, "sequence_shift": 5, "noise": 0.1, "mixup": 0.4, "crossovers": 8},
     # haplotypes (binary layout only); sizes for ~2,000 SNPs x ~700 haplotypes on 2 CPU cores
     # mlpgan: Yelmen et al.'s layout, L2, LeakyReLU and latent; for CPU cores, hidden layers of half the
     # SNP count (theirs: g_hidden [1/1.2, 1/1.1], d_hidden [1/2, 1/3]) and the DCGAN optimiser
@@ -91,9 +94,10 @@ DEFAULTS = {
     "rbm": {**RUN, "steps": 1000, "batch_size": 64, "hidden": 500, "chains": 128, "gibbs_steps": 5, "restart": 0.05,
             "sample_steps": 200, "lr": 0.03, "anneal": 0.5, "momentum": 0.5, "weight_decay": 1e-4, "init_scale": 0.01,
             "checkpoint_every": 500, "log_every": 250},
-    # gru: 1650 steps of 64 is about 150 passes over 700 haplotypes, the last fifth annealing the lr
-    "gru": {**RUN, "steps": 1650, "batch_size": 64, "hidden": 128, "embed": 16, "lr": 3e-3, "anneal": 0.2, "clip": 1.0,
-            "checkpoint_every": 50, "log_every": 50},
+    # gru: windows of 256 SNPs after 32 of burn-in run side by side (the sequential steps are the
+    # cost on CPU) with a state of 32; bench/README.md has the timings and audits behind these
+    "gru": {**RUN, "steps": 600, "batch_size": 32, "hidden": 32, "embed": 16, "lr": 3e-3, "anneal": 0.2,
+            "clip": 1.0, "window": 256, "burn_in": 32, "checkpoint_every": 50, "log_every": 50},
 }
 GENERATORS = tuple(DEFAULTS)
 # generators made for one layout only; every other generator takes every layout

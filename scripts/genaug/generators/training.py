@@ -59,13 +59,15 @@ class TrainResult:
 
 
 def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, out_dir=".",
-          threads=1, device=None, channels=None, stop_after=None):
+          threads=1, device=None, channels=None, stop_after=None, contigs=None):
     """Fit ``generator`` to items ``X_real`` (numpy, encoded) of ``layout``.
 
     ``cond``: one condition per item (SV type, class) or None; ``channels``:
     channel names of image items (pileups need them); ``stop_after``: stop
     after this step without saving anything more, as a killed job would
-    (for tests of resuming).
+    (for tests of resuming); ``contigs``: for binary items over several
+    chromosomes, the index of each contig's first site (None: one sequence),
+    kept in ``model.pt``: ``classic`` cuts and ``gru`` restarts at them.
     """
     t0 = time.time()
     generator = canonical(generator)
@@ -89,7 +91,8 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
     set_threads(threads)
     model = {"format": FORMAT, "generator": generator, "settings": s, "layout": lay.state(),
              "cond_values": cond_values,
-             "cond_counts": np.bincount(cond_idx, minlength=max(n_cond, 1)).tolist()}
+             "cond_counts": np.bincount(cond_idx, minlength=max(n_cond, 1)).tolist(),
+             "contigs": [0] if contigs is None else sorted({int(a) for a in contigs} | {0})}
 
     if generator == "classic":
         model.update(pool=torch.from_numpy(np.ascontiguousarray(X)), pool_cond=torch.from_numpy(cond_idx))
@@ -100,8 +103,8 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
 
     dev = pick_device(device)
     g = seeded(seed)
-    family = FAMILIES[generator](lay, s, n_cond, Precision(dev))
-    fingerprint = _fingerprint(generator, s, seed, lay, X, cond_idx)
+    family = _family(generator, lay, s, n_cond, Precision(dev), True, model["contigs"])
+    fingerprint = _fingerprint(generator, s, seed, lay, X, cond_idx, model["contigs"])
     items = _network_items(X, lay, dev)
     onehot = F.one_hot(torch.from_numpy(cond_idx), max(n_cond, 1)).float()[:, :n_cond]
     if hasattr(family, "init_from_data"):  # e.g. rbm: visible biases from allele frequencies
@@ -154,10 +157,11 @@ def sample(model_path, n, cond=None, seed=0, device=None, threads=None, return_c
     n_cond = len(values or ())
     if m["generator"] == "classic":
         X = classic.draw(m["pool"].numpy(), m["pool_cond"].numpy(), lay, m["settings"], idx,
-                         np.random.default_rng(seed))
+                         np.random.default_rng(seed), contigs=m.get("contigs"))
     else:
         dev = pick_device(device)
-        family = FAMILIES[canonical(m["generator"])](lay, m["settings"], n_cond, Precision(dev), train=False)
+        family = _family(canonical(m["generator"]), lay, m["settings"], n_cond, Precision(dev), False,
+                         m.get("contigs"))
         for name, state in m["nets"].items():
             family.nets[name].load_state_dict(state)
             family.nets[name].eval()
@@ -171,6 +175,14 @@ def sample(model_path, n, cond=None, seed=0, device=None, threads=None, return_c
     if not return_cond:
         return X
     return X, (np.array([values[i] for i in idx]) if values is not None else np.full(n, None))
+
+
+def _family(generator, lay, settings, n_cond, precision, train, contigs):
+    """The family of ``generator``; the ones that read sites in order (gru) get the contigs."""
+    cls = FAMILIES[generator]
+    if cls is GRU:
+        return cls(lay, settings, n_cond, precision, train=train, contigs=contigs)
+    return cls(lay, settings, n_cond, precision, train=train)
 
 
 def _network_items(X, lay, dev):
@@ -210,13 +222,15 @@ def _want(values, counts, n, cond, g, model_path):
     return np.array([lookup[v] for v in wanted.tolist()], dtype=np.int64)
 
 
-def _fingerprint(generator, s, seed, lay, X, cond_idx):
+def _fingerprint(generator, s, seed, lay, X, cond_idx, contigs=(0,)):
     h = hashlib.sha256()
     learning = {k: v for k, v in s.items() if k not in NOT_LEARNING or k in schedule_keys(s)}
     h.update(json.dumps([FORMAT, generator, learning, int(seed), lay.name, str(lay.net_shape),
                          str(X.shape), str(X.dtype)], sort_keys=True).encode())
     h.update(np.ascontiguousarray(X).view(np.uint8).data)
     h.update(cond_idx.tobytes())
+    if list(contigs) != [0]:
+        h.update(json.dumps(list(contigs)).encode())
     return h.hexdigest()
 
 

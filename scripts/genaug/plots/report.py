@@ -3,6 +3,7 @@ generators (real vs synthetic items, loss curves, PCA of real and synthetic)."""
 
 import numpy as np
 import pandas as pd
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from ..metrics import pr_curve
@@ -114,8 +115,14 @@ def plot_generators(generators, layout, path, title="", examples=3):
             for j, key in enumerate(("real", "synthetic")):
                 ax = fig.add_subplot(grid[row, j])
                 items = np.asarray(g[key])[:40]
-                ax.imshow(items.reshape(len(items), -1), aspect="auto", interpolation="nearest", cmap="Greys")
-                ax.set_title(f"{name}: {key}", fontsize=8)
+                if layout == "sequence":  # one row per window, one colour per base (white: N)
+                    codes = np.where(items.any(1), items.argmax(1) + 1, 0)
+                    ax.imshow(codes, aspect="auto", interpolation="nearest", vmin=0, vmax=4,
+                              cmap=ListedColormap(["white", "#2ca02c", "#1f77b4", "#ff7f0e", "#d62728"]))
+                    ax.set_title(f"{name}: {key} (A green, C blue, G orange, T red)", fontsize=8)
+                else:
+                    ax.imshow(items.reshape(len(items), -1), aspect="auto", interpolation="nearest", cmap="Greys")
+                    ax.set_title(f"{name}: {key}", fontsize=8)
                 ax.set_xticks([]), ax.set_yticks([])
         ax = fig.add_subplot(grid[row, per_row])
         h = g.get("history")
