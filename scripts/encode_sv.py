@@ -1,6 +1,7 @@
 """Rule encode_sv: BAM/CRAM + truth VCF -> encoded.npz + samples.tsv."""
 
 from genaug.encode.sv import SvSettings, encode_sv
+from genaug.encode.truth import TruthSettings
 from genaug.logs import rule_script
 
 with rule_script(snakemake):
@@ -14,4 +15,7 @@ with rule_script(snakemake):
         settings=SvSettings.from_config(snakemake.params.settings),
         seed=snakemake.params.seed,
         threads=snakemake.threads,
+        truth_settings=TruthSettings.from_config(**snakemake.params.truth),
+        regions=snakemake.input.get("regions"),
+        exclude=snakemake.input.get("exclude"),
     )

@@ -1,12 +1,12 @@
 """Rule train_detector: one detector, one strategy, one replicate seed; threshold on val, metrics on test."""
 
 
-import numpy as np
 import pandas as pd
 
 from genaug.augment import rare_class
 from genaug.detect import train_detector
 from genaug.detect.evaluate import evaluate
+from genaug.items import ItemSet
 from genaug.logs import rule_script
 from genaug.outputs import write_json, write_tsv
 from genaug.split import load_split
@@ -17,16 +17,24 @@ with rule_script(snakemake) as log:
     enc = load_encoded(snakemake.input.encoded, mmap=True)
     split = load_split(snakemake.input.split)
     positive = rare_class(enc.y[split.train])
-    X_syn = load_encoded(snakemake.input.synthetic).X if "synthetic" in snakemake.input.keys() else None
-    X_val = np.asarray(enc.X[split.val])
-    result = train_detector(w.detector, w.strategy, np.asarray(enc.X[split.train]), enc.y[split.train], X_val,
+    # items are read from the files a batch at a time: memory does not grow with their number
+    X_syn = ItemSet.from_file(snakemake.input.synthetic) if "synthetic" in snakemake.input.keys() else None
+    X_val = ItemSet.from_file(snakemake.input.encoded, split.val)
+    X_train = ItemSet.from_file(snakemake.input.encoded, split.train)
+    graph = None
+    if "graph" in snakemake.input.keys():  # gcn: the gene graph over the encoded genes
+        from genaug.encode.expression import edge_index, read_genes
+        genes = read_genes(snakemake.input.genes)["gene"].tolist()
+        graph = edge_index(pd.read_csv(snakemake.input.graph, sep="\t", dtype={"gene_a": str, "gene_b": str}), genes)
+    result = train_detector(w.detector, w.strategy, X_train, enc.y[split.train], X_val,
                             enc.y[split.val], list(enc.classes), positive, enc.layout, channels=enc.channels,
-                            X_synthetic=X_syn, settings=p.settings, seed=p.seed, threads=snakemake.threads)
+                            X_synthetic=X_syn, settings=p.settings, seed=p.seed, threads=snakemake.threads,
+                            graph=graph)
     result.detector.save(out.model)
     write_tsv(pd.DataFrame(result.history, columns=["epoch", "train_loss", "val_loss", "val_auprc"]), out.history)
     # the model is fixed: only now are the test items read
-    metrics, preds = evaluate(result.detector, np.asarray(enc.X[split.test]), enc.y[split.test], split.test,
-                              X_val, enc.y[split.val], snakemake.threads,
+    metrics, preds = evaluate(result.detector, ItemSet.from_file(snakemake.input.encoded, split.test),
+                              enc.y[split.test], split.test, X_val, enc.y[split.val], snakemake.threads,
                               weights=load_weights(snakemake.input.encoded), val_idx=split.val)
     metrics.update(dataset=w.dataset, detector=w.detector, strategy=w.strategy, replicate=int(w.seed), seed=p.seed,
                    best_epoch=result.best_epoch, seconds=round(result.seconds, 2), device=result.device,

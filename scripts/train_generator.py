@@ -2,12 +2,11 @@
 
 import os
 
-import numpy as np
-
 from genaug import generators
 from genaug.augment import generator_conditions, generator_items
 from genaug.encode.haplotypes import read_variants
 from genaug.fidelity.segments import contig_starts
+from genaug.items import ItemSet
 from genaug.logs import rule_script
 from genaug.split import load_split
 from genaug.tensors import load_encoded
@@ -24,7 +23,8 @@ with rule_script(snakemake) as log:
     contigs = None
     if "variants" in snakemake.input.keys():  # haplotypes: each contig is its own sequence
         contigs = contig_starts(read_variants(snakemake.input.variants)["chrom"]).tolist()
-    result = generators.train(snakemake.wildcards.generator, np.asarray(enc.X[idx]), cond=cond, layout=enc.layout,
+    X = ItemSet.from_file(snakemake.input.encoded, idx)  # read a batch at a time, never all at once
+    result = generators.train(snakemake.wildcards.generator, X, cond=cond, layout=enc.layout,
                           settings=p.settings, seed=p.seed, out_dir=os.path.dirname(snakemake.output.model),
                           threads=snakemake.threads, channels=enc.channels, contigs=contigs)
     log.info("trained %d steps on %s in %.1f s (resumed from step %d)", result.steps, result.device,

@@ -6,7 +6,7 @@ import pandas as pd
 
 from genaug.logs import rule_script
 from genaug.outputs import write_text, write_tsv
-from genaug.report import dataset_markdown, summary_markdown, summary_rows
+from genaug.report import dataset_markdown, strata_markdown, strata_rows, summary_markdown, summary_rows
 
 with rule_script(snakemake) as log:
     rows, sections = [], []
@@ -30,6 +30,10 @@ with rule_script(snakemake) as log:
         rows.append(summary_rows(dataset, summary, comparisons, fidelity, releases))
         sections.append(dataset_markdown(dataset, summary, comparisons, fidelity, (test["n"], test["positives"]),
                                          runs, releases))
+        if f"{dataset}_strata" in inp.keys():
+            strata = pd.read_csv(inp[f"{dataset}_strata"], sep="\t")
+            rows.append(strata_rows(dataset, strata))
+            sections.append(strata_markdown(strata))
     write_tsv(pd.concat(rows, ignore_index=True), snakemake.output.tsv)
     write_text(summary_markdown(sections), snakemake.output.md)
     log.info("wrote %s and %s", snakemake.output.tsv, snakemake.output.md)

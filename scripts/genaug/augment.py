@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .tensors import contract_arrays, save_arrays
+from .tensors import EncodedWriter
 
 
 def rare_class(y_train):
@@ -65,6 +65,21 @@ def rare_condition(samples_tsv, column, y, rare):
     return values.pop()
 
 
+def bounded_subset(idx, groups, max_items, seed):
+    """Sorted items of ``idx`` (at most ``max_items``): all of them when they fit, else whole groups
+    (``groups`` of each item of ``idx``) drawn in a seeded random order while they fit, so that both
+    haplotypes of a person, or overlapping windows, stay together."""
+    idx = np.asarray(idx, np.int64)
+    if len(idx) <= max_items:
+        return idx
+    names, inverse, counts = np.unique(np.asarray(groups).astype(str), return_inverse=True, return_counts=True)
+    keep, total = np.zeros(len(names), bool), 0
+    for g in np.random.default_rng(seed).permutation(len(names)):
+        if total + counts[g] <= max_items:
+            keep[g], total = True, total + counts[g]
+    return np.sort(idx[keep[inverse]])
+
+
 def n_to_balance(n_rare, n_other, balance):
     """Synthetic rare-class items that make the rare class ``balance`` of the training set.
 
@@ -79,11 +94,19 @@ def n_to_balance(n_rare, n_other, balance):
 def save_synthetic(path, X, label, classes, layout, generator, condition=None, channels=None):
     """``synthetic/{generator}.npz``: the encoded contract plus ``generator`` and
     ``condition`` (per item; '' when unconditional). Every item is in group
-    ``synthetic:{generator}``, never a real group."""
-    n = len(X)
+    ``synthetic:{generator}``, never a real group. ``X`` is an array, or an
+    iterator of chunks of items (``generators.sample_chunks``) with ``condition``
+    giving their number: the file is then written a chunk at a time."""
+    if isinstance(X, np.ndarray):
+        chunks, n = iter([X]), len(X)
+    else:
+        chunks, n = iter(X), len(condition)
+    first = next(chunks)
     condition = [None] * n if condition is None else condition
-    arrays = {"X": X, **contract_arrays(np.full(n, int(label)), np.full(n, f"synthetic:{generator}"),
-                                        classes, layout, channels),
-              "generator": np.asarray(generator, dtype=str),
-              "condition": np.array(["" if c is None else str(c) for c in condition], dtype=str)}
-    save_arrays(path, arrays)
+    extra = {"generator": np.asarray(generator, dtype=str),
+             "condition": np.array(["" if c is None else str(c) for c in condition], dtype=str)}
+    with EncodedWriter(path, first.shape[1:], n, dtype=first.dtype) as w:
+        w.write(first)
+        for part in chunks:
+            w.write(part)
+        w.close(np.full(n, int(label)), np.full(n, f"synthetic:{generator}"), classes, layout, channels, extra)

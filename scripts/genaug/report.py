@@ -148,6 +148,44 @@ def verdict_sentence(comparisons):
     return " ".join(parts)
 
 
+def strata_rows(dataset, strata):
+    """Long rows of the by-type / by-size table (sections by_svtype, by_size; the caller's own: caller)."""
+    rows = []
+    for r in strata.itertuples():
+        section = "caller" if r.detector == "caller" else f"by_{r.by}" if r.by != "all" else None
+        if section is None:
+            continue
+        for k in ("precision", "recall", "f1"):
+            rows.append({"dataset": dataset, "section": section, "name": f"{r.detector}/{r.strategy}:{r.stratum}",
+                         "metric": k, "value": getattr(r, k), "spread": getattr(r, f"{k}_sd"), "n": r.n_pos,
+                         "n_negative": r.n_neg})
+    return pd.DataFrame(rows)
+
+
+def strata_markdown(strata):
+    """Precision / recall by SV type and size band for every detector and strategy, with the caller's own
+    on the same items."""
+    if strata is None or not len(strata):
+        return ""
+    lines = ["### By SV type and size band (real test split; precision / recall, mean over seeds)", ""]
+    runs = list(dict.fromkeys(zip(strata["detector"], strata["strategy"])))
+    keys = list(dict.fromkeys(zip(strata["by"], strata["stratum"])))
+    lines += ["| stratum | positives | negatives | " + " | ".join(f"{d} {s}" for d, s in runs) + " |",
+              "|---|---|---|" + "---|" * len(runs)]
+    for by, stratum in keys:
+        sub = strata[(strata["by"] == by) & (strata["stratum"] == stratum)].set_index(["detector", "strategy"])
+        first = sub.iloc[0]
+        cells = [f"{_f(sub.loc[r, 'precision'], 2)} / {_f(sub.loc[r, 'recall'], 2)}" if r in sub.index else "n/a"
+                 for r in runs]
+        name = "all" if by == "all" else f"{'type' if by == 'svtype' else 'size'} {stratum}"
+        lines.append(f"| {name} | {int(first.n_pos)} | {int(first.n_neg)} | " + " | ".join(cells) + " |")
+    lines += ["", "`caller calls`: the candidate VCF's own calls on the same test items (a positive it matches, "
+              "every false call it made). Per type, the negatives are the caller's false calls of that type; "
+              "sampled negatives have no type and count in the size bands. n/a: undefined (nothing called, or "
+              "no positive).", ""]
+    return "\n".join(lines)
+
+
 def summary_markdown(sections):
     head = ["# genaug summary", "",
             "Every number is measured on real held-out items. Detection: mean ± sd over replicate seeds; "

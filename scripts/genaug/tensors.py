@@ -85,11 +85,13 @@ class EncodedWriter:
             raise ValueError(f"chunk shape {chunk.shape[1:]} != item shape {self.item_shape}")
         if self.written + len(chunk) > self.n_items:
             raise ValueError("more items written than declared")
-        self._member.write(memoryview(chunk).cast("B"))
+        if chunk.size:
+            self._member.write(memoryview(chunk).cast("B"))
         self.written += len(chunk)
 
     def close(self, y, groups, classes, layout, channels=None, extra=None):
-        """Finish the file; ``extra``: further named per-item arrays (e.g. ``weights``)."""
+        """Write the contract's other arrays (and ``extra``: further named per-item arrays, e.g. ``weights``)
+        and rename the file into place."""
         if self.written != self.n_items:
             raise ValueError(f"{self.written} items written, {self.n_items} declared")
         self._member.close()
@@ -173,12 +175,12 @@ def load_encoded(path, mmap=False):
                        channels=z["channels"] if "channels" in z.files else None)
 
 
-def open_X(path):
-    """Memory-map ``X`` inside an uncompressed ``encoded.npz`` (read-only)."""
+def x_member(path):
+    """(byte offset, shape, dtype) of the C-ordered ``X`` array inside an uncompressed .npz."""
     with zipfile.ZipFile(path) as zf:
         info = zf.getinfo("X.npy")
         if info.compress_type != zipfile.ZIP_STORED:
-            raise ValueError(f"{path}: X is compressed and cannot be memory-mapped")
+            raise ValueError(f"{path}: X is compressed and cannot be read in place")
     with open(path, "rb") as f:
         f.seek(info.header_offset)
         local = f.read(30)
@@ -188,6 +190,12 @@ def open_X(path):
         version = npformat.read_magic(f)
         read_header = npformat.read_array_header_1_0 if version == (1, 0) else npformat.read_array_header_2_0
         shape, fortran, dtype = read_header(f)
-        offset = f.tell()
-    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape,
-                     order="F" if fortran else "C")
+        if fortran:
+            raise ValueError(f"{path}: X is Fortran-ordered; genaug writes C order")
+        return f.tell(), shape, dtype
+
+
+def open_X(path):
+    """Memory-map ``X`` inside an uncompressed ``encoded.npz`` (read-only)."""
+    offset, shape, dtype = x_member(path)
+    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)

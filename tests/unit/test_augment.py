@@ -83,3 +83,16 @@ def test_conditions_come_from_samples_tsv_and_name_the_rare_class(tmp_path):
     assert rare_condition(path, "population", y, 1) == "YRI"
     with pytest.raises(InputError, match="does not name the rare class"):
         rare_condition(path, "svtype", y, 1)
+
+
+def test_bounded_subset_keeps_whole_groups_under_the_cap():
+    from genaug.augment import bounded_subset
+    idx = np.arange(100, 200)
+    groups = np.repeat([f"g{k}" for k in range(25)], 4)  # 25 groups of 4 items
+    assert bounded_subset(idx, groups, 100, seed=1).tolist() == idx.tolist()
+    sub = bounded_subset(idx, groups, 30, seed=1)
+    assert len(sub) == 28 and np.all(np.diff(sub) > 0) and set(sub) <= set(idx)
+    kept = set(groups[sub - 100])
+    assert all(set(np.flatnonzero(groups == g) + 100) <= set(sub) for g in kept)  # groups never cut
+    assert bounded_subset(idx, groups, 30, seed=1).tolist() == sub.tolist()
+    assert bounded_subset(idx, groups, 30, seed=2).tolist() != sub.tolist()

@@ -78,7 +78,8 @@ def test_editing_one_generators_settings_reruns_only_it(gen_run, tmp_path):
     p = snakemake(d, "-n")
     assert p.returncode == 0, p.out
     assert planned_jobs(p.out) == {"train_generator": 1, "sample_synthetic": 1, "train_detector": 1,
-                                   "evaluate_fidelity": 1, "summarize_detection": 1, "plot_detection": 1,
+                                   "evaluate_fidelity": 1, "summarize_detection": 1, "summarize_sv_results": 1,
+                                   "plot_detection": 1,
                                    "plot_generators": 1, "write_summary": 1, "all": 1}
     assert "generators/cvae/model.pt" in p.out and "generators/genegan/model.pt" not in p.out
 

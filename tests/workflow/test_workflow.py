@@ -33,7 +33,8 @@ OUTPUTS = [f"results/{DS}/{f}" for f in
 # cnn: 2 strategies x 2 seeds; logistic (seed-free): 2 strategies x 1 seed
 RUNS = [("cnn", "none", 1), ("cnn", "none", 2), ("cnn", "class_weight", 1), ("cnn", "class_weight", 2),
         ("logistic", "none", 1), ("logistic", "class_weight", 1)]
-DETECT_RULES = {"train_detector": len(RUNS), "summarize_detection": 1, "plot_detection": 1, "write_summary": 1}
+DETECT_RULES = {"train_detector": len(RUNS), "summarize_detection": 1, "summarize_sv_results": 1,
+                "plot_detection": 1, "write_summary": 1}
 ALL_RULES = {"encode_sv": 1, "split_dataset": 1, "plot_qc": 1, **DETECT_RULES, "all": 1}
 
 
@@ -178,6 +179,28 @@ def test_split_partitions_items_by_group(run):
     assert counts.set_index(["split", "class"]).n[("train", "variant")] == int(enc.y[split.train].sum())
 
 
+def test_results_by_type_and_size_and_items_for_igv(run):
+    samples = pd.read_csv(run.dir / f"results/{DS}/samples.tsv", sep="\t", dtype={"contig": str, "group": str})
+    split = load_split(run.dir / f"results/{DS}/split.npz")
+    strata = pd.read_csv(run.dir / f"results/{DS}/detect/by_type_size.tsv", sep="\t")
+    runs = set(zip(strata.detector, strata.strategy))
+    assert runs == {(d, s) for d, s, _ in RUNS} | {("caller", "calls")}
+    test_pos = samples.iloc[split.test].query("label == 'variant'")
+    for detector in ("cnn", "caller"):
+        sub = strata[(strata.detector == detector) & (strata.by == "svtype")].set_index("stratum")
+        assert sub.n_pos.to_dict() == test_pos.svtype.value_counts().to_dict()
+    caller = strata[(strata.detector == "caller") & (strata.by == "all")].iloc[0]
+    assert caller.tp == samples.iloc[split.test].query("label == 'variant'").called.sum()
+    assert caller.fp == (samples.iloc[split.test].source == "caller").sum()
+    bed = (run.dir / f"results/{DS}/report/items.bed").read_text().splitlines()
+    assert len(bed) == len(samples) + 1
+    test_lines = [ln for ln in bed[1:] if ln.split("\t")[3].endswith("|test")]
+    assert len(test_lines) == len(split.test)
+    summary = pd.read_csv(run.dir / "results/report/summary.tsv", sep="\t")
+    assert {"by_svtype", "by_size", "caller"} <= set(summary.section)
+    assert "By SV type and size band" in (run.dir / "results/report/summary.md").read_text()
+
+
 def test_qc_figure_is_a_png(run):
     data = (run.dir / f"results/{DS}/qc/pileups.png").read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -266,7 +289,8 @@ def test_bad_config_fails_naming_the_key(tmp_path, where, key, value, named):
 
 
 def test_lint_passes_on_the_repo():
-    p = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=REPO,
+    p = subprocess.run([sys.executable, "-m", "snakemake", "--lint", "--configfile", "config/demo.yaml"],
+                       cwd=REPO,
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "Congratulations, your workflow is in a good condition" in p.stdout + p.stderr

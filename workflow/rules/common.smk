@@ -13,12 +13,18 @@ from genaug.logs import failure_lines
 from genaug.tensors import KIND_LAYOUTS
 
 DATASETS = config["datasets"]
+if not DATASETS:
+    raise ValueError(
+        "config: no datasets: add yours to config/config.yaml (README 'Your own data'), "
+        "or run the demo: snakemake --cores 2 --configfile config/demo.yaml"
+    )
 
 
 def _check_datasets():
     """Name the config key of a missing input file (kinds are checked by the schema)."""
     for name, ds in DATASETS.items():
-        for key in ("bam", "reference", "truth", "candidates", "vcf", "samples", "fasta", "peaks", "regions"):
+        for key in ("bam", "reference", "truth", "candidates", "regions", "exclude", "vcf", "samples", "matrix",
+                    "genes", "graph", "fasta", "peaks"):
             path = ds.get(key)
             if path and not os.path.exists(path):
                 stop(f"config: datasets.{name}.{key}: file {path} not found")
@@ -230,6 +236,11 @@ def get_final_outputs():
         ]
         if DATASETS[name]["kind"] == "sv":
             out.append(f"results/{name}/qc/pileups.png")
+            out += [f"results/{name}/detect/by_type_size.tsv", f"results/{name}/report/items.bed"]
+        if DATASETS[name]["kind"] == "expression":
+            out += [f"results/{name}/genes.tsv", f"results/{name}/graph.tsv"]
+            if dataset_generators(name):
+                out.append(f"results/{name}/report/expression_fidelity.png")
         if DATASETS[name]["kind"] == "haplotypes":
             out.append(f"results/{name}/variants.tsv")
             out += [f"results/{name}/synthetic/{g}.vcf.gz" for g in dataset_generators(name)]
@@ -278,13 +289,46 @@ def get_encode_sv_input(wildcards):
     if ds.get("candidates"):
         inputs["candidates"] = ds["candidates"]
         inputs["candidates_index"] = _vcf_index(ds["candidates"])
+    for key in ("regions", "exclude"):
+        if ds.get(key):
+            inputs[key] = ds[key]
     return inputs
+
+
+def get_truth_settings(wildcards):
+    """datasets.<name>.truth_filters and truth_sample: which truth records are positives."""
+    ds = DATASETS[wildcards.dataset]
+    return {"filters": ds.get("truth_filters", ["PASS", "."]), "sample": ds.get("truth_sample")}
 
 
 def get_encode_haplotypes_input(wildcards):
     """Named inputs of encode_haplotypes: the VCF/BCF (+ index when there is one) and the sample sheet."""
     ds = DATASETS[wildcards.dataset]
     return {"vcf": ds["vcf"], "vcf_index": _vcf_index(ds["vcf"]), "samples": ds["samples"]}
+
+
+def get_encode_expression_input(wildcards):
+    """Named inputs of encode_expression: matrix and sample sheet, and the optional gene list and graph."""
+    ds = DATASETS[wildcards.dataset]
+    return {"matrix": ds["matrix"], "samples": ds["samples"], **{k: ds[k] for k in ("genes", "graph") if ds.get(k)}}
+
+
+def get_expression_graph_input(wildcards):
+    """The dataset's own edge list, else the train split it builds a co-expression graph from."""
+    d = wildcards.dataset
+    inputs = {"genes": f"results/{d}/genes.tsv"}
+    if DATASETS[d].get("graph"):
+        return {**inputs, "graph": DATASETS[d]["graph"]}
+    return {**inputs, "encoded": f"results/{d}/encoded.npz", "split": f"results/{d}/split.npz"}
+
+
+def get_split_input(wildcards):
+    """What split_dataset reads labels and groups from: encoded.npz, or for expression the
+    log-scale values (their standardisation is fitted on the split's train part)."""
+    d = wildcards.dataset
+    if DATASETS[d]["kind"] == "expression":
+        return {"encoded": f"results/{d}/expression/log.npz"}
+    return {"encoded": f"results/{d}/encoded.npz"}
 
 
 def get_encode_sequences_input(wildcards):
@@ -351,6 +395,8 @@ def get_detector_input(wildcards):
     inputs = {"encoded": f"results/{d}/encoded.npz", "split": f"results/{d}/split.npz"}
     if wildcards.strategy in dataset_generators(d):
         inputs["synthetic"] = f"results/{d}/synthetic/{wildcards.strategy}.npz"
+    if "graph" in genaug_detect.DETECTORS[wildcards.detector].inputs:
+        inputs.update(graph=f"results/{d}/graph.tsv", genes=f"results/{d}/genes.tsv")
     return inputs
 
 
@@ -411,7 +457,8 @@ def get_kind(wildcards):
 
 
 def get_fidelity_input(wildcards):
-    """encoded.npz, split.npz, the generator's model (and the SNP table of haplotypes)."""
+    """encoded.npz, split.npz, the generator's model (and the SNP table of haplotypes, the genes and
+    their train scale of expression)."""
     d = wildcards.dataset
     inputs = {
         "encoded": f"results/{d}/encoded.npz",
@@ -420,6 +467,8 @@ def get_fidelity_input(wildcards):
     }
     if DATASETS[d]["kind"] == "haplotypes":
         inputs["variants"] = f"results/{d}/variants.tsv"
+    if DATASETS[d]["kind"] == "expression":
+        inputs["genes"] = f"results/{d}/genes.tsv"
     return inputs
 
 
@@ -474,4 +523,6 @@ def get_summary_input(wildcards):
             inputs[f"{name}_release"] = [f"results/{name}/release/{g}.json" for g in dataset_generators(name)]
         if DATASETS[name]["kind"] == "sequences":  # the full-prevalence table
             inputs[f"{name}_runs"] = f"results/{name}/detect/runs.tsv"
+        if DATASETS[name]["kind"] == "sv":
+            inputs[f"{name}_strata"] = f"results/{name}/detect/by_type_size.tsv"
     return inputs

@@ -46,3 +46,25 @@ rule summarize_detection:
         seed=config["seed"],
     script:
         "../../scripts/summarize_detection.py"
+
+
+rule summarize_sv_results:
+    input:
+        samples="results/{dataset}/samples.tsv",
+        split="results/{dataset}/split.npz",
+        metrics=get_detector_runs("metrics.json"),
+        predictions=get_detector_runs("predictions.tsv"),
+    output:
+        strata="results/{dataset}/detect/by_type_size.tsv",
+        table="results/{dataset}/report/items.tsv",
+        bed="results/{dataset}/report/items.bed",
+    log:
+        "results/logs/summarize_sv_results/{dataset}.log",
+    wildcard_constraints:
+        dataset=datasets_of_kind("sv"),
+    conda:
+        "../../envs/report.yaml"
+    params:
+        order=get_run_order,
+    script:
+        "../../scripts/summarize_sv_results.py"

@@ -21,6 +21,7 @@ rule encode_sv:
         mem_mb=4000,
     params:
         settings=get_encode_settings,
+        truth=get_truth_settings,
         seed=config["seed"],
     script:
         "../../scripts/encode_sv.py"

@@ -19,6 +19,7 @@ rule evaluate_fidelity:
     params:
         kind=get_kind,
         train_on=get_generator_train_on,
+        max_items=config["fidelity"]["max_items"],
         seed=config["seed"],
     script:
         "../../scripts/evaluate_fidelity.py"

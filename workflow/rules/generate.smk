@@ -43,6 +43,7 @@ rule sample_synthetic:
     threads: 2
     params:
         balance=config["generate"]["balance"],
+        max_synthetic=config["generate"]["max_synthetic"],
         condition=get_generator_condition,
         train_on=get_generator_train_on,
         seed=config["seed"],

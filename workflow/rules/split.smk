@@ -3,7 +3,7 @@
 
 rule split_dataset:
     input:
-        encoded="results/{dataset}/encoded.npz",
+        unpack(get_split_input),
     output:
         split="results/{dataset}/split.npz",
         counts="results/{dataset}/split_counts.tsv",

@@ -14,6 +14,7 @@ import torch
 
 from ..device import pick_device, set_threads
 from ..errors import InputError
+from ..items import conversion_rows
 from ..layouts import layout_from_state
 from ..outputs import replacing
 from . import registry
@@ -106,9 +107,10 @@ def predict_network(detector, X, device=None):
     lay = layout_from_state(detector.layout)
     net = detector.net.to(dev).eval()
     out = [np.zeros((0, len(detector.classes)))]
+    step = conversion_rows(lay, CHUNK)  # bounded working memory at full item size
     with torch.no_grad():
-        for i in range(0, len(X), CHUNK):
-            x = lay.to_float(torch.from_numpy(np.ascontiguousarray(X[i:i + CHUNK])).to(dev))
+        for i in range(0, len(X), step):
+            x = lay.to_float(torch.from_numpy(np.ascontiguousarray(X[i:i + step])).to(dev))
             out.append(torch.softmax(net(x.float()).float(), 1).cpu().double().numpy())
     return np.concatenate(out)
 

@@ -19,7 +19,8 @@ Adding a detector is one entry in ``DETECTORS``:
    already holds the synthetic items of a generator strategy; ``settings`` is
    ``resolve(...)``'s dict; choose the epoch and the threshold on the
    validation items only, e.g. with ``metrics.choose_threshold``; the returned
-   ``Detector`` has ``name`` set to the new entry's name);
+   ``Detector`` has ``name`` set to the new entry's name; an entry whose
+   ``inputs`` hold "graph" also gets ``graph=(edge index, weights)``);
 2. write ``build(model) -> torch.nn.Module``: the untrained module of a loaded
    model file's dict (``model["layout"]``, ``model["settings"]``,
    ``model["classes"]``, ``model["scaler"]``), into which the saved weights are
@@ -38,7 +39,9 @@ from dataclasses import dataclass
 
 BUILTIN_STRATEGIES = ("none", "class_weight", "oversample")
 DEFAULTS = {"epochs": 20, "batch_size": 32, "lr": 1e-3, "weight_decay": 1e-4, "patience": 5, "width": 16,
-            "hidden": 128, "blocks": 4, "dropout": 0.3, "image_size": [32, 128], "l2": 1e-2, "kmer": 4}
+            "hidden": 128, "blocks": 4, "dropout": 0.3, "image_size": [32, 128], "l2": 1e-2, "kmer": 4,
+            "gcn_layers": 1, "gene_embedding": True, "readout": 2, "gcn_epochs": 40, "gcn_lr": 3e-3,
+            "gcn_patience": 10}
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class DetectorSpec:
     build: str
     predict: str
     description: str
+    inputs: tuple = ()  # dataset files beyond the items it needs: "graph" (graph.tsv over genes.tsv)
 
     def supports(self, layout):
         return layout in self.layouts
@@ -80,6 +84,16 @@ DETECTORS = {
         "genaug.detect.model:predict_logistic",
         "L2 logistic regression on standardised summary features (features.py); a full-batch fit, so "
         "oversampling would only repeat class_weight"),
+    "gcn": DetectorSpec(
+        "gcn", ("vector",), BUILTIN_STRATEGIES, True,
+        "genaug.detect.gcn:fit_gcn", "genaug.detect.gcn:build_gcn", "genaug.detect.model:predict_network",
+        "graph convolutions over the gene graph (gcn.GCNDetector; width channels, gcn_layers convolutions)",
+        ("graph",)),
+    "gcn_random": DetectorSpec(
+        "gcn_random", ("vector",), BUILTIN_STRATEGIES, True,
+        "genaug.detect.gcn:fit_gcn", "genaug.detect.gcn:build_gcn", "genaug.detect.model:predict_network",
+        "the gcn on its graph after a degree-preserving shuffle: the control for the graph's information",
+        ("graph",)),
 }
 
 

@@ -28,7 +28,9 @@ import torch.nn.functional as F
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
+from .. import items as items_mod
 from ..device import pick_device, seeded, set_threads
+from ..items import as_items, network_bytes, network_lookup
 from ..layouts import make_layout
 from ..metrics import average_precision, choose_threshold
 from . import registry
@@ -39,6 +41,7 @@ from .nets import detector_net
 log = logging.getLogger(__name__)
 
 CHUNK = 128
+PREDICT_CHUNK = 32  # validation items per forward pass (activations of a batch, not of the set)
 
 
 @dataclass
@@ -51,13 +54,14 @@ class DetectResult:
 
 
 def train_detector(detector, strategy, X_train, y_train, X_val, y_val, classes, positive, layout, channels=None,
-                   X_synthetic=None, settings=None, seed=0, threads=1, device=None):
+                   X_synthetic=None, settings=None, seed=0, threads=1, device=None, graph=None):
     """Fit detector ``detector`` (a ``registry.DETECTORS`` name) of ``classes`` (``positive``: the rare
     class index) under ``strategy``.
 
     ``X_synthetic`` (items of class ``positive``) is added to the training
-    items when given (generator strategies). Returns a DetectResult whose
-    ``detector`` carries the validation-chosen threshold.
+    items when given (generator strategies). ``graph``: (edge index (2, E) into
+    the features, weights (E,)) for the graph detectors (``gcn``). Returns a
+    DetectResult whose ``detector`` carries the validation-chosen threshold.
     """
     t0 = time.time()
     spec = registry.get(detector)
@@ -73,13 +77,15 @@ def train_detector(detector, strategy, X_train, y_train, X_val, y_val, classes, 
     set_threads(threads)
     y_train, y_val = np.asarray(y_train, np.int64), np.asarray(y_val, np.int64)
     if X_synthetic is not None and len(X_synthetic):
-        X_train = np.concatenate([np.asarray(X_train), np.asarray(X_synthetic)])
+        # one set read a batch at a time: neither part is copied into memory
+        X_train = as_items(X_train).concat(as_items(X_synthetic))
         y_train = np.concatenate([y_train, np.full(len(X_synthetic), positive, np.int64)])
     missing = [classes[k] for k in range(len(classes)) if not (y_train == k).any()]
     if missing:
         raise ValueError(f"the training items hold no item of class {', '.join(missing)}")
+    extra = {} if graph is None else {"graph": graph}  # the gene graph of the graph detectors (gcn)
     result = spec.call("fit", detector, strategy, X_train, y_train, X_val, y_val, classes, positive, layout,
-                       channels, s, seed, device)
+                       channels, s, seed, device, **extra)
     result.seconds = time.time() - t0
     return result
 
@@ -91,15 +97,22 @@ def class_weights(y, n_classes):
 
 
 def fit_network(name, strategy, X_train, y_train, X_val, y_val, classes, positive, layout, channels, s, seed,
-                device):
-    """The network detectors (``nets.detector_net(name)``): minibatch AdamW, early stopping on validation AUPRC."""
+                device, net=None):
+    """The network detectors (``nets.detector_net(name)``, or the untrained ``net`` given): minibatch AdamW,
+    early stopping on validation AUPRC."""
     n_classes = len(classes)
     dev = pick_device(device)
     g = seeded(seed)
-    lay = make_layout(layout, np.asarray(X_train[:CHUNK]) if layout != "vector" else X_train, channels,
+    # only vectors fit the layout to the data; the others take the items' shape and dtype
+    lay = make_layout(layout, np.asarray(X_train[:1]) if layout != "vector" else np.asarray(X_train), channels,
                       image_size=s["image_size"])
-    Xt, Xv = _network(X_train, lay), _network(X_val, lay)
-    net = detector_net(name, lay.net_shape, n_classes, s).to(dev)
+    # network-space items: converted once when train and val together fit in items.CACHE_BYTES,
+    # else both per batch from X (so that memory stays flat beyond that size)
+    half = lay.name == "image"
+    fits = network_bytes(lay, len(X_train) + len(X_val), half) <= items_mod.CACHE_BYTES
+    cache = items_mod.CACHE_BYTES if fits else 0
+    Xt, Xv = network_lookup(X_train, lay, half, cache), network_lookup(X_val, lay, half, cache)
+    net = (detector_net(name, lay.net_shape, n_classes, s) if net is None else net).to(dev)
     opt = torch.optim.AdamW(net.parameters(), lr=s["lr"], weight_decay=s["weight_decay"])
     counts = np.bincount(y_train, minlength=n_classes)
     weight = None
@@ -122,13 +135,13 @@ def fit_network(name, strategy, X_train, y_train, X_val, y_val, classes, positiv
             idx = order[b * s["batch_size"]:(b + 1) * s["batch_size"]]
             if len(idx) < 2:  # batch norm needs two items
                 continue
-            logits = net(Xt[idx].to(dev).float())
+            logits = net(Xt(idx).to(dev))
             loss = F.cross_entropy(logits, yt[idx].to(dev), weight=weight)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             total += loss.item() * len(idx)
-        proba = _predict(net, Xv, dev)
+        proba = _predict(net, Xv, len(y_val), dev)
         val_loss = float(F.nll_loss(torch.log(torch.from_numpy(proba).clamp_min(1e-7)), torch.from_numpy(y_val)))
         val_ap = average_precision((y_val == positive).astype(int), proba[:, positive])
         history.append([epoch, total / len(y_train), val_loss, val_ap])
@@ -151,19 +164,14 @@ def fit_network(name, strategy, X_train, y_train, X_val, y_val, classes, positiv
     return DetectResult(detector, history, best[0], 0.0, str(dev))
 
 
-def _network(X, lay):
-    """Items in network space on the CPU: float16 for images (half the memory; pooled
-    shares lose < 0.1 %), float32 for the rest."""
-    dtype = torch.float16 if lay.name == "image" else torch.float32
-    parts = [lay.to_float(np.asarray(X[i:i + CHUNK])).to(dtype) for i in range(0, len(X), CHUNK)]
-    return torch.cat(parts) if parts else torch.zeros((0,) + tuple(lay.net_shape), dtype=dtype)
-
-
 @torch.no_grad()
-def _predict(net, Xn, dev):
+def _predict(net, lookup, n, dev):
+    """Class probabilities of items 0..n-1 of ``lookup`` (network space; float16 for images:
+    half the memory, pooled shares lose < 0.1 %)."""
     net.eval()
-    out = [torch.softmax(net(Xn[i:i + CHUNK].to(dev).float()).float(), 1).cpu() for i in range(0, len(Xn), CHUNK)]
-    return torch.cat(out).numpy().astype(np.float64)
+    out = [torch.softmax(net(lookup(torch.arange(i, min(i + PREDICT_CHUNK, n))).to(dev)).float(), 1).cpu()
+           for i in range(0, n, PREDICT_CHUNK)]
+    return torch.cat(out).numpy().astype(np.float64) if out else np.zeros((0, 2))
 
 
 def fit_logistic(name, strategy, X_train, y_train, X_val, y_val, classes, positive, layout, channels, s, seed, device):

@@ -66,12 +66,16 @@ def _svtype(rec):
     return _ALIASES.get(t, t)
 
 
-def read_sv_vcf(path, rename="none", contig_lengths=None):
-    """SV records of a VCF as a DataFrame (COLUMNS), with a warning for each kind dropped.
+def read_sv_vcf(path, rename="none", contig_lengths=None, sample=None):
+    """SV records of a VCF as a DataFrame (COLUMNS plus ``filter``), with a warning for each kind dropped.
 
     Keeps DEL, DUP, INV and INS; breakends, CNVs and records without a type are
     dropped and counted. ``contig_lengths`` (name -> length), when given, makes a
-    record on an unknown contig or beyond a contig's end an error.
+    record on an unknown contig or beyond a contig's end an error. ``filter`` is
+    the record's FILTER (``PASS``, ``.`` or filter names joined by ``;``). With
+    ``sample`` (a sample of the VCF), a ``genotype`` column says what that sample's GT
+    holds: ``alt`` (an ALT allele), ``ref`` (only REF alleles, e.g. 0/0),
+    ``missing`` (./., .) or ``none`` (the record has no GT).
     """
     rows, dropped, impossible = [], {}, {}
     try:
@@ -103,12 +107,23 @@ def read_sv_vcf(path, rename="none", contig_lengths=None):
                 if end > contig_lengths[contig] or start < 1:
                     raise InputError(path, f"record {rec.id or ''} at {rec.contig}:{rec.pos}-{end} lies beyond "
                                      f"the end of contig '{contig}' (length {contig_lengths[contig]})")
-            rows.append((contig, start, end, t, svlen, rec.id or "."))
+            row = (contig, start, end, t, svlen, rec.id or ".", ";".join(rec.filter.keys()) or ".")
+            rows.append(row + ((_genotype(rec, sample),) if sample is not None else ()))
     for t, n in sorted(dropped.items()):
         log.warning("%s: dropped %d record(s) of type %s (genaug uses %s)", path, n, t, "/".join(SV_TYPES))
     for problem, where in sorted(impossible.items()):
         log.warning("%s: dropped %d impossible record(s), %s (first: %s)", path, len(where), problem, where[0])
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame(rows, columns=COLUMNS + ["filter"] + (["genotype"] if sample is not None else []))
+
+
+def _genotype(rec, sample):
+    """alt, ref, missing or none: what ``sample``'s GT of ``rec`` holds."""
+    if "GT" not in rec.format:
+        return "none"
+    gt = rec.samples[sample].get("GT") or (None,)
+    if any(a is not None and a > 0 for a in gt):
+        return "alt"
+    return "ref" if any(a == 0 for a in gt) else "missing"
 
 
 def _records(vcf, path):
@@ -136,17 +151,21 @@ def _span_arrays(loci, contig):
     return sub.start.to_numpy()[order], sub.end.to_numpy()[order]
 
 
-def sample_negatives(truth, contig_lengths, window, settings, rng, fasta=None, block=None):
+def sample_negatives(truth, contig_lengths, window, settings, rng, fasta=None, block=None, avoid=None,
+                     allowed=None):
     """Negative loci away from every truth SV.
 
     Spans are drawn from the positives' span distribution (so negatives and
     positives have the same window geometry), positions uniformly on the
     contigs holding truth SVs in proportion to their length. A negative's span
-    keeps ``settings.margin`` plus one window from every truth SV span. With
-    ``block`` (the group block size), a negative's windows stay inside one block
-    and ``GROUP_GAP`` away from its edges, so negatives never merge groups.
+    keeps ``settings.margin`` plus one window from every SV span of ``avoid``
+    (default: ``truth``). With ``block`` (the group block size), a negative's
+    windows stay inside one block and ``GROUP_GAP`` away from its edges, so
+    negatives never merge groups. ``allowed(contigs, starts, ends)``, when
+    given, returns a mask of the draws to keep (confident and excluded regions).
     Returns a DataFrame (COLUMNS, svtype NONE).
     """
+    avoid = truth if avoid is None else avoid
     n_want = int(round(settings.per_positive * len(truth)))
     order = list(contig_lengths)
     contigs = sorted(set(truth.contig), key=order.index)
@@ -158,7 +177,7 @@ def sample_negatives(truth, contig_lengths, window, settings, rng, fasta=None, b
     half = window // 2
     truth_iv = {}
     for c in contigs:
-        s, e = _span_arrays(truth, c)
+        s, e = _span_arrays(avoid, c)
         truth_iv[c] = (s, np.maximum.accumulate(e))
     seen, rows = set(), []
     for _ in range(settings.max_tries):
@@ -181,6 +200,8 @@ def sample_negatives(truth, contig_lengths, window, settings, rng, fasta=None, b
         if block:
             lo, hi = start - half - GROUP_GAP, end + half + GROUP_GAP
             ok &= (np.maximum(lo, 0) // block) == (hi // block)
+        if allowed is not None:
+            ok &= allowed(np.array(contigs, dtype=object)[ci], start, end)
         for i in np.flatnonzero(ok):
             c = contigs[ci[i]]
             key = (c, int(start[i]), int(end[i]))
@@ -222,20 +243,22 @@ def matches_truth(call, truth, max_breakpoint_distance=500):
     return False
 
 
-def hard_negatives(calls, truth, window, margin):
+def hard_negatives(calls, truth, window, margin, avoid=None):
     """Caller calls that match no truth SV, as negatives.
 
     Calls that match no truth SV but still come within one window plus
-    ``margin`` of one are ambiguous (a mistyped or mis-placed true event):
-    they are dropped, with a warning, so that no negative overlaps a truth SV.
+    ``margin`` of one (or of any SV of ``avoid``: truth records that are not
+    positives) are ambiguous (a mistyped or mis-placed true event): they are
+    dropped, with a warning, so that no negative overlaps a truth SV.
     """
     keep, ambiguous, matched = [], 0, 0
     pad = margin + window
+    avoid = truth if avoid is None else avoid
     for call in calls.itertuples(index=False):
         if matches_truth(call, truth):
             matched += 1
             continue
-        near = truth[(truth.contig == call.contig) & (truth.start - pad <= call.end) & (call.start <= truth.end + pad)]
+        near = avoid[(avoid.contig == call.contig) & (avoid.start - pad <= call.end) & (call.start <= avoid.end + pad)]
         if len(near):
             ambiguous += 1
             continue
@@ -243,7 +266,7 @@ def hard_negatives(calls, truth, window, margin):
     if ambiguous:
         log.warning("candidate calls: %d matched no truth SV but lie near one; dropped as ambiguous", ambiguous)
     log.info("candidate calls: %d match a truth SV, %d become hard negatives", matched, len(keep))
-    out = pd.DataFrame(keep, columns=COLUMNS)
+    out = pd.DataFrame(keep, columns=calls.columns)[COLUMNS]
     return out
 
 

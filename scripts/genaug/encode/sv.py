@@ -20,7 +20,9 @@ from ..errors import InputError, refuse_unknown
 from ..outputs import replacing
 from . import channels as ch
 from . import checks, evidence, loci
+from . import regions as regions_mod
 from .pileup import StackSettings, breakpoint_windows, flag_mask, stack_items
+from .truth import TruthSettings, read_truth
 
 log = logging.getLogger(__name__)
 
@@ -85,26 +87,61 @@ def estimate_insert_range(bam, settings, path="BAM"):
     return (int(lo), int(hi))
 
 
-def candidate_loci(truth_path, candidates_path, contig_lengths, settings, seed, fasta=None):
-    """All items, sorted by (contig, start, end): truth positives, sampled and caller negatives."""
-    truth = loci.read_sv_vcf(truth_path, settings.contig_rename, contig_lengths)
+def candidate_loci(truth_path, candidates_path, contig_lengths, settings, seed, fasta=None,
+                   truth_settings=TruthSettings(), regions=None, exclude=None):
+    """All items, sorted by (contig, start, end): truth positives, sampled and caller negatives.
+
+    ``regions`` (confident regions): every item's two windows lie inside it.
+    ``exclude``: no negative's windows or span touch it. ``called`` says
+    whether the caller's VCF (``candidates``) has the item: 1 for a positive a
+    call matches and for every caller negative, 0 otherwise (empty without one).
+    """
+    truth, avoid = read_truth(truth_path, settings.contig_rename, contig_lengths, truth_settings)
     if truth.empty:
         raise InputError(truth_path, "holds no usable SV (DEL, DUP, INV or INS records with SVTYPE or a "
-                         "symbolic ALT); nothing to learn from")
+                         "symbolic ALT, an accepted FILTER and an ALT genotype); nothing to learn from")
+    w = settings.window
+    if regions is not None:
+        inside = regions_mod.loci_mask(truth.contig, truth.start, truth.end, w, regions)
+        if (~inside).any():
+            log.warning("%s: %d of %d truth SVs have a breakpoint window outside the confident regions %s; "
+                        "they are not items", truth_path, int((~inside).sum()), len(truth), regions.path)
+        truth = truth[inside].reset_index(drop=True)
+        if truth.empty:
+            raise InputError(truth_path, f"no truth SV lies inside the confident regions {regions.path}")
+    else:
+        log.warning("no confident regions BED (the dataset's `regions`): negatives are drawn anywhere on the "
+                    "truth's contigs and may fall on SVs the truth does not label")
     truth["source"] = "truth"
     log.info("truth: %d SVs (%s)", len(truth),
              ", ".join(f"{t} {n}" for t, n in truth.svtype.value_counts().sort_index().items()))
     rng = np.random.default_rng(seed)
     neg_settings = loci.NegativeSettings(per_positive=settings.negatives_per_positive,
                                          margin=settings.negative_margin)
-    sampled = loci.sample_negatives(truth, contig_lengths, settings.window, neg_settings, rng, fasta,
-                                      block=settings.group_block)
+
+    def allowed(contigs, starts, ends):
+        return regions_mod.loci_mask(contigs, starts, ends, w, regions, exclude)
+
+    use_mask = regions is not None or exclude is not None
+    sampled = loci.sample_negatives(truth, contig_lengths, w, neg_settings, rng, fasta,
+                                    block=settings.group_block, avoid=avoid, allowed=allowed if use_mask else None)
     sampled["source"] = "sampled"
     parts = [truth, sampled]
     if candidates_path:
         calls = loci.read_sv_vcf(candidates_path, settings.contig_rename, contig_lengths)
-        hard = loci.hard_negatives(calls, truth, settings.window, settings.negative_margin)
+        truth["called"] = [int(loci.matches_truth(t, calls)) for t in truth.itertuples(index=False)]
+        log.info("caller %s: %d calls, %d of %d truth SVs matched by one (caller recall %.3f)", candidates_path,
+                 len(calls), truth.called.sum(), len(truth), truth.called.mean())
+        hard = loci.hard_negatives(calls, truth, w, settings.negative_margin, avoid=avoid)
+        if use_mask and len(hard):
+            keep = allowed(hard.contig, hard.start, hard.end)
+            if (~keep).any():
+                log.info("candidate calls: %d hard negatives outside the confident regions or inside "
+                         "excluded ones were dropped", int((~keep).sum()))
+            hard = hard[keep]
         hard["source"] = "caller"
+        hard["called"] = 1
+        sampled["called"] = 0
         parts.append(hard)
     items = pd.concat([p for p in parts if len(p)], ignore_index=True)
     items["label"] = np.where(items.source == "truth", CLASSES[1], CLASSES[0])
@@ -220,16 +257,20 @@ class SvPlan:
     stack: StackSettings       # with the library's insert-size range
 
 
-def plan_sv(bam_path, reference, truth, candidates=None, settings=SvSettings(), seed=1):
+def plan_sv(bam_path, reference, truth, candidates=None, settings=SvSettings(), seed=1,
+            truth_settings=TruthSettings(), regions=None, exclude=None):
     """Check every input, build the candidate loci and their groups, estimate the
-    insert-size range: the fast part of encoding, where bad input is caught."""
+    insert-size range: the fast part of encoding, where bad input is caught.
+    ``regions`` and ``exclude`` are BED paths (or None)."""
     for p in (truth, candidates):
         if p:
             checks.check_vcf(p)
     bam, fasta = _open(bam_path, reference)
     with checks.handles(bam, fasta):
         contig_lengths = checks.shared_contigs(bam, fasta, bam_path, reference)
-        items = candidate_loci(truth, candidates, contig_lengths, settings, seed, fasta)
+        beds = [regions_mod.read_bed(p, settings.contig_rename, contig_lengths, what) if p else None
+                for p, what in ((regions, "confident regions"), (exclude, "excluded from negatives"))]
+        items = candidate_loci(truth, candidates, contig_lengths, settings, seed, fasta, truth_settings, *beds)
         tid_names = list(contig_lengths)
         item_tid = items.contig.map(tid_names.index).to_numpy(np.int64)
         left, right = breakpoint_windows(items.start.to_numpy(), items.end.to_numpy(), settings.window)
@@ -259,9 +300,9 @@ def check_evidence(depth, plan, bam_path, reference, settings):
 
 
 def encode_sv(bam_path, reference, truth, out_npz, out_tsv, candidates=None,
-              settings=SvSettings(), seed=1, threads=1):
+              settings=SvSettings(), seed=1, threads=1, truth_settings=TruthSettings(), regions=None, exclude=None):
     """Encode a BAM/CRAM at truth and candidate loci into the tensor contract."""
-    plan = plan_sv(bam_path, reference, truth, candidates, settings, seed)
+    plan = plan_sv(bam_path, reference, truth, candidates, settings, seed, truth_settings, regions, exclude)
     items = plan.items
     with replacing(out_tsv) as tmp_tsv:
         with tensors.EncodedWriter(out_npz, plan.stack.item_shape, len(items)) as writer:

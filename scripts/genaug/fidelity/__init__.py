@@ -3,18 +3,18 @@
     from genaug import fidelity
     result = fidelity.evaluate("sv", train, heldout, synthetic, channels=channels, seed=1)
 
-Each kind's module (``pileups``, ``haplotypes``, ``sequences``) adds its own statistics to
+Each kind's module (``pileups``, ``haplotypes``, ``expression``, ``sequences``) adds its own statistics to
 the shared ones (``common``: two-sample classifier AUCs, AATS, privacy loss,
 identical share); every number comes with its real-vs-real reference.
 """
 
 from . import common
 
-KINDS = ("sv", "haplotypes", "sequences")
+KINDS = ("sv", "haplotypes", "expression", "sequences")
 
 
 def evaluate(kind, train, heldout, synthetic, seed=0, threads=1, heldout_groups=None, channels=None,
-             variants=None, heldout_labels=None):
+             variants=None, heldout_labels=None, train_labels=None, synthetic_labels=None, scale=None):
     """The audit of ``kind``: {"n", "metrics": {name: {"synthetic", "reference", "better", ...}}, "curves"}."""
     if kind == "sv":
         from . import pileups
@@ -24,6 +24,10 @@ def evaluate(kind, train, heldout, synthetic, seed=0, threads=1, heldout_groups=
         from . import haplotypes
         return haplotypes.evaluate(train, heldout, synthetic, variants, seed=seed, threads=threads,
                                    heldout_groups=heldout_groups, heldout_labels=heldout_labels)
+    if kind == "expression":
+        from . import expression
+        return expression.evaluate(train, heldout, synthetic, train_labels, heldout_labels, synthetic_labels,
+                                   seed=seed, threads=threads, heldout_groups=heldout_groups, scale=scale)
     if kind == "sequences":
         from . import sequences
         return sequences.evaluate(train, heldout, synthetic, seed=seed, threads=threads,

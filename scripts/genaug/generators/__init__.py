@@ -21,11 +21,12 @@ import importlib
 
 from .settings import DEFAULTS, GENERATORS, RENAMED, canonical, resolve, supports
 
-_LAZY = {"TrainResult": ".training", "sample": ".training", "train": ".training", "from_float": "..layouts",
+_LAZY = {"TrainResult": ".training", "sample": ".training", "sample_chunks": ".training", "train": ".training",
+         "from_float": "..layouts",
          "layout_from_state": "..layouts", "make_layout": "..layouts", "to_float": "..layouts"}
 
 __all__ = ["DEFAULTS", "GENERATORS", "RENAMED", "TrainResult", "canonical", "from_float", "layout_from_state",
-           "make_layout", "resolve", "sample", "supports", "to_float", "train"]
+           "make_layout", "resolve", "sample", "sample_chunks", "supports", "to_float", "train"]
 
 
 def __getattr__(name):

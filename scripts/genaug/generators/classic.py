@@ -25,8 +25,15 @@ from ..encode import channels as ch
 def draw(pool, pool_cond, layout, settings, want, rng, contigs=None):
     """``len(want)`` items, item i from the real items of class index ``want[i]``;
     ``contigs``: first site of each contig (binary items)."""
+    return np.concatenate(list(draw_chunks(pool, pool_cond, layout, settings, want, rng, contigs=contigs)))
+
+
+def draw_chunks(pool, pool_cond, layout, settings, want, rng, chunk=128, contigs=None):
+    """``draw`` in pieces of ``chunk`` items (pileups; other layouts in one piece), with the same
+    random draws, so that a large synthetic set of pileups never sits in memory."""
     if len(want) == 0:
-        return pool[:0].copy()
+        yield pool[:0].copy()
+        return
     by_class = {k: np.flatnonzero(pool_cond == k) for k in np.unique(want)}
     src = np.array([rng.choice(by_class[k]) for k in want], dtype=np.int64)
     mate = np.array([rng.choice(by_class[k]) for k in want], dtype=np.int64)
@@ -35,19 +42,21 @@ def draw(pool, pool_cond, layout, settings, want, rng, contigs=None):
         flip = rng.random(len(src)) < s["reverse_complement"]
         out = pool[src].copy()
         out[flip] = out[flip][:, ::-1, ::-1]
-        return shift_sequences(out, s["sequence_shift"], rng)
-    if layout.name == "vector":
+        yield shift_sequences(out, s["sequence_shift"], rng)
+    elif layout.name == "vector":
         x = pool[src].astype(np.float64)
         if s["mixup"] > 0:
             lam = rng.beta(s["mixup"], s["mixup"], size=(len(src), 1))
             x = lam * x + (1 - lam) * pool[mate]
         x = x + rng.normal(size=x.shape) * s["noise"] * layout.std.numpy()
-        return np.clip(x, layout.lo.numpy(), layout.hi.numpy()).astype(layout.dtype)
-    if layout.name == "binary":
-        return mosaic(pool, by_class, want, src, mate, s["crossovers"], rng, contigs)
-    if layout.pileup is None:
-        return pool[src].copy()
-    return np.stack([augment_pileup(pool[i], layout.pileup, s, rng) for i in src])
+        yield np.clip(x, layout.lo.numpy(), layout.hi.numpy()).astype(layout.dtype)
+    elif layout.name == "binary":
+        yield mosaic(pool, by_class, want, src, mate, s["crossovers"], rng, contigs)
+    elif layout.pileup is None:
+        yield pool[src].copy()
+    else:
+        for i in range(0, len(src), chunk):
+            yield np.stack([augment_pileup(pool[j], layout.pileup, s, rng) for j in src[i:i + chunk]])
 
 
 def shift_sequences(X, most, rng):

@@ -3,7 +3,8 @@
 ``train`` writes, under ``out_dir``:
 
 - ``model.pt``: what ``sample`` needs (sampling networks, layout, settings,
-  classes); for ``classic`` the real items themselves;
+  classes); for ``classic`` the real items themselves; for ``gaussian`` each
+  condition's mean and shrunk covariance (``gaussian``);
 - ``history.tsv``: losses per step (every ``history_every`` steps);
 - ``checkpoint.pt``: every ``checkpoint_every`` steps, all networks,
   optimisers, the gradient scaler, every random state and the history so far.
@@ -27,9 +28,10 @@ import torch
 import torch.nn.functional as F
 
 from ..device import Precision, pick_device, rng_state, seeded, set_rng_state, set_threads
+from ..items import as_items, network_lookup
 from ..layouts import layout_from_state, make_layout
 from ..outputs import replacing, write_text
-from . import classic
+from . import classic, gaussian
 from .family import schedule_keys
 from .gan import GAN
 from .gru import GRU
@@ -42,7 +44,6 @@ log = logging.getLogger(__name__)
 FAMILIES = {"genegan": GAN, "dcgan": GAN, "wgan_gp": GAN, "cvae": CVAE, "mlpgan": MLPGAN, "rbm": RBM, "gru": GRU}
 FORMAT = 1
 SAMPLE_CHUNK = 128
-CACHE_BYTES = 2 ** 30
 
 
 @dataclass
@@ -79,11 +80,12 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / f"{name}.{ext}" for name, ext in
              (("model", "pt"), ("history", "tsv"), ("checkpoint", "pt"))}
-    X = np.asarray(X_real)
+    # an ItemSet (items read from disk a batch at a time) or an array; vectors are read whole to fit the layout
+    X = as_items(X_real) if layout != "vector" else np.asarray(X_real)
     if len(X) == 0:
         raise ValueError(f"no items to train generator {generator} on")
-    lay = make_layout(layout, X, channels, image_size=s.get("image_size"))
-    problems = lay.problems(X)
+    lay = make_layout(layout, np.asarray(X[:1]) if layout != "vector" else X, channels, image_size=s.get("image_size"))
+    problems = _problems(lay, X)
     if problems:
         log.warning("the real items break rules that synthetic items will keep: %s", "; ".join(problems))
     cond_values, cond_idx = _classes(cond, len(X))
@@ -95,7 +97,14 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
              "contigs": [0] if contigs is None else sorted({int(a) for a in contigs} | {0})}
 
     if generator == "classic":
-        model.update(pool=torch.from_numpy(np.ascontiguousarray(X)), pool_cond=torch.from_numpy(cond_idx))
+        # the copying model keeps its items: model.pt holds the whole pool
+        model.update(pool=torch.from_numpy(np.ascontiguousarray(np.asarray(X))), pool_cond=torch.from_numpy(cond_idx))
+        _save(model, paths["model"])
+        _write_history(paths["history"], ["step"], [])
+        return TrainResult(str(paths["model"]), str(paths["history"]), None, 0, 0, True,
+                           time.time() - t0, "cpu", s)
+    if generator == "gaussian":
+        model["fit"] = gaussian.fit(lay.to_float(X).numpy(), cond_idx, n_cond, s["shrinkage"])
         _save(model, paths["model"])
         _write_history(paths["history"], ["step"], [])
         return TrainResult(str(paths["model"]), str(paths["history"]), None, 0, 0, True,
@@ -105,7 +114,11 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
     g = seeded(seed)
     family = _family(generator, lay, s, n_cond, Precision(dev), True, model["contigs"])
     fingerprint = _fingerprint(generator, s, seed, lay, X, cond_idx, model["contigs"])
-    items = _network_items(X, lay, dev)
+    lookup = network_lookup(X, lay)  # cached when it fits in items.CACHE_BYTES, else per batch
+
+    def items(idx):
+        return lookup(idx).to(dev)
+
     onehot = F.one_hot(torch.from_numpy(cond_idx), max(n_cond, 1)).float()[:, :n_cond]
     if hasattr(family, "init_from_data"):  # e.g. rbm: visible biases from allele frequencies
         family.init_from_data(items(torch.arange(len(X), device=dev)), onehot.to(dev), g)
@@ -148,33 +161,28 @@ def sample(model_path, n, cond=None, seed=0, device=None, threads=None, return_c
     draws conditions at their training frequencies. With ``return_cond`` the
     conditions of the items come back too.
     """
+    conditions, chunks = sample_chunks(model_path, n, cond, seed, device, threads)
+    X = np.concatenate(list(chunks))
+    return (X, conditions) if return_cond else X
+
+
+def sample_chunks(model_path, n, cond=None, seed=0, device=None, threads=None):
+    """(conditions of the ``n`` items, an iterator of item chunks): ``sample`` a chunk at a time,
+    the same items, so that memory holds one chunk (``augment.save_synthetic`` writes them)."""
     m = torch.load(model_path, map_location="cpu", weights_only=True)
     lay = layout_from_state(m["layout"])
     set_threads(threads)
     g = seeded(seed)
     values = m["cond_values"]
     idx = _want(values, m["cond_counts"], n, cond, g, model_path)
-    n_cond = len(values or ())
+    conditions = np.array([values[i] for i in idx]) if values is not None else np.full(n, None)
+    if m["generator"] == "gaussian":
+        Z = gaussian.draw(m["fit"], idx, np.random.default_rng(seed))
+        return conditions, iter([lay.from_float(torch.from_numpy(Z).float())])
     if m["generator"] == "classic":
-        X = classic.draw(m["pool"].numpy(), m["pool_cond"].numpy(), lay, m["settings"], idx,
-                         np.random.default_rng(seed), contigs=m.get("contigs"))
-    else:
-        dev = pick_device(device)
-        family = _family(canonical(m["generator"]), lay, m["settings"], n_cond, Precision(dev), False,
-                         m.get("contigs"))
-        for name, state in m["nets"].items():
-            family.nets[name].load_state_dict(state)
-            family.nets[name].eval()
-        onehot = F.one_hot(torch.from_numpy(idx), max(n_cond, 1)).float()[:, :n_cond]
-        parts = [np.empty((0,) + lay.item_shape, dtype=lay.dtype)]
-        with torch.no_grad():
-            for i in range(0, n, SAMPLE_CHUNK):
-                Z = family.generate(onehot[i:i + SAMPLE_CHUNK].to(dev), g)
-                parts.append(lay.from_float(Z, g))
-        X = np.concatenate(parts)
-    if not return_cond:
-        return X
-    return X, (np.array([values[i] for i in idx]) if values is not None else np.full(n, None))
+        return conditions, classic.draw_chunks(m["pool"].numpy(), m["pool_cond"].numpy(), lay, m["settings"], idx,
+                                               np.random.default_rng(seed), contigs=m.get("contigs"))
+    return conditions, _generate_chunks(m, lay, idx, g, device)
 
 
 def _family(generator, lay, settings, n_cond, precision, train, contigs):
@@ -185,14 +193,29 @@ def _family(generator, lay, settings, n_cond, precision, train, contigs):
     return cls(lay, settings, n_cond, precision, train=train)
 
 
-def _network_items(X, lay, dev):
-    """A function from item indices to network-space items: a lookup in all
-    items converted once when they fit in CACHE_BYTES, else a conversion per batch."""
-    Xt = torch.from_numpy(np.ascontiguousarray(X)).to(dev)
-    if len(X) * np.prod(lay.net_shape) * 4 > CACHE_BYTES:
-        return lambda idx: lay.to_float(Xt[idx])
-    cache = torch.cat([lay.to_float(Xt[i:i + SAMPLE_CHUNK]) for i in range(0, len(X), SAMPLE_CHUNK)])
-    return lambda idx: cache[idx]
+def _generate_chunks(m, lay, idx, g, device):
+    n_cond = len(m["cond_values"] or ())
+    dev = pick_device(device)
+    family = _family(canonical(m["generator"]), lay, m["settings"], n_cond, Precision(dev), False, m.get("contigs"))
+    for name, state in m["nets"].items():
+        family.nets[name].load_state_dict(state)
+        family.nets[name].eval()
+    onehot = F.one_hot(torch.from_numpy(idx), max(n_cond, 1)).float()[:, :n_cond]
+    yield np.empty((0,) + lay.item_shape, dtype=lay.dtype)
+    with torch.no_grad():
+        for i in range(0, len(idx), SAMPLE_CHUNK):
+            Z = family.generate(onehot[i:i + SAMPLE_CHUNK].to(dev), g)
+            yield lay.from_float(Z, g)
+
+
+def _problems(lay, X, chunk=32):
+    """The layout rules that items ``X`` break, checked a chunk at a time (each message once)."""
+    seen = []
+    for i in range(0, len(X), chunk):
+        for p in lay.problems(np.asarray(X[i:i + chunk])):
+            if p not in seen:
+                seen.append(p)
+    return seen
 
 
 def _classes(cond, n):
@@ -227,7 +250,8 @@ def _fingerprint(generator, s, seed, lay, X, cond_idx, contigs=(0,)):
     learning = {k: v for k, v in s.items() if k not in NOT_LEARNING or k in schedule_keys(s)}
     h.update(json.dumps([FORMAT, generator, learning, int(seed), lay.name, str(lay.net_shape),
                          str(X.shape), str(X.dtype)], sort_keys=True).encode())
-    h.update(np.ascontiguousarray(X).view(np.uint8).data)
+    for i in range(0, len(X), SAMPLE_CHUNK):  # the same digest as of all items at once
+        h.update(np.ascontiguousarray(X[i:i + SAMPLE_CHUNK]).view(np.uint8).data)
     h.update(cond_idx.tobytes())
     if list(contigs) != [0]:
         h.update(json.dumps(list(contigs)).encode())

@@ -17,6 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..outputs import save_figure
+from .fidelity import check_fidelity
 
 REAL, HELDOUT = "0.6", "0.1"
 
@@ -124,11 +125,7 @@ def _pca(ax, f, g, colour):
 
 def plot_fidelity(fidelity, path, title=None):
     """Write the fidelity figure of ``fidelity`` ({generator: evaluate() result}) to ``path`` (PNG)."""
-    if not fidelity:
-        raise ValueError("no generator's fidelity to plot")
-    for g, f in fidelity.items():
-        if "curves" not in f or "metrics" not in f:
-            raise ValueError(f"fidelity of {g} lacks curves or metrics: not an evaluate() result")
+    check_fidelity(fidelity)
     names = list(fidelity)
     col = _colours(names)
     ncols = max(4, len(names))

@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+from expression_sim import simulate
+
+from genaug import fidelity
+from genaug.fidelity import expression as fx
+
+
+def _sets(seed=0, n=(60, 60)):
+    X, y, *_ = simulate(n_per_class=n, n_modules=4, module_size=6, seed=seed)
+    return X.astype(np.float64), y
+
+
+def test_gamma_identical_independent_and_a_copy():
+    A, _ = _sets(0)
+    B, _ = _sets(1)
+    assert fx.gamma(A, A) == pytest.approx(1.0)
+    # a fresh sample of the same structure agrees; independent genes keep no structure
+    assert fx.gamma(A, B) > 0.9
+    rng = np.random.default_rng(0)
+    indep = rng.standard_normal(A.shape)
+    assert abs(fx.gamma(indep, A)) < 0.3
+    # shuffling each gene's values across samples keeps marginals, destroys co-expression
+    shuffled = np.column_stack([rng.permutation(c) for c in A.T])
+    assert fx.gamma(shuffled, B) < 0.3 and fx.gamma(A, B) - fx.gamma(shuffled, B) > 0.6
+
+
+def test_forest_auc_identical_versus_shifted():
+    A, _ = _sets(0)
+    B, _ = _sets(1)
+    same, n = fx.forest_auc(A, B, seed=0)
+    assert n == len(A) and 0.3 < same < 0.7
+    far, _ = fx.forest_auc(A, B + 1.5, seed=0)
+    assert far > 0.95
+    # independent genes with the right marginals: a non-linear classifier sees the lost correlation
+    rng = np.random.default_rng(0)
+    indep = np.column_stack([rng.permutation(c) for c in B.T])
+    assert fx.forest_auc(A, indep, seed=0)[0] > same + 0.1
+
+
+def test_evaluate_reference_copy_and_tstr():
+    T, yT = _sets(0, (50, 50))
+    H, yH = _sets(1, (40, 40))
+    fresh, yF = _sets(2, (50, 50))
+    lab = np.array(["A", "B"])
+    good = fidelity.evaluate("expression", T, H, fresh, seed=0, train_labels=lab[yT], heldout_labels=lab[yH],
+                             synthetic_labels=lab[yF])
+    m = good["metrics"]
+    assert set(fx.BETTER) <= set(m)
+    assert abs(m["gamma"]["synthetic"] - m["gamma"]["reference"]) < 0.05
+    assert m["two_sample_auc_forest"]["synthetic"] < 0.75
+    assert m["tstr_macro_f1"]["synthetic"] > 0.8 * m["tstr_macro_f1"]["reference"]
+    assert m["identical_share"]["synthetic"] == 0
+    copy = fidelity.evaluate("expression", T, H, T.copy(), seed=0, train_labels=lab[yT], heldout_labels=lab[yH],
+                             synthetic_labels=lab[yT])["metrics"]
+    assert copy["identical_share"]["synthetic"] == 1.0
+    # on top of the training rows (the AATS sets are drawn separately, so not every copy meets its twin)
+    assert copy["aats_train"]["synthetic"] < copy["aats_train"]["reference"] - 0.15
+    assert copy["privacy_loss"]["synthetic"] > copy["privacy_loss"]["reference"] + 0.2
+    # against held-out, a copy scores gamma as the real reference does, which is why it is not enough
+    assert copy["gamma"]["synthetic"] == pytest.approx(copy["gamma"]["reference"])
+    # wrong labels on the synthetic side: TSTR collapses, TRTR does not move
+    flipped = fidelity.evaluate("expression", T, H, fresh, seed=0, train_labels=lab[yT], heldout_labels=lab[yH],
+                                synthetic_labels=lab[1 - yF])["metrics"]["tstr_macro_f1"]
+    assert flipped["synthetic"] < 0.5 and flipped["reference"] == m["tstr_macro_f1"]["reference"]
+    assert len(good["curves"]["pca"]["synthetic"]) == 2
+
+
+def test_marginals_are_compared_on_the_log_scale():
+    T, _ = _sets(0)
+    H, _ = _sets(1)
+    S, _ = _sets(2)
+    mean = np.linspace(2, 12, T.shape[1])  # genes differ in level on the log scale
+    sd = np.linspace(0.5, 2, T.shape[1])
+    z = lambda X: (X - X.mean(0)) / X.std(0)  # standardised: every gene's mean near 0
+    Tz, Hz, Sz = z(T), z(H), z(S)
+    raw = fx.evaluate(Tz, Hz, Sz, seed=0, n_resamples=2)["metrics"]
+    log = fx.evaluate(Tz, Hz, Sz, seed=0, n_resamples=2, scale=(mean, sd))["metrics"]
+    assert log["mean_correlation"]["synthetic"] > 0.99 and log["sd_correlation"]["synthetic"] > 0.9
+    assert abs(raw["mean_correlation"]["synthetic"]) < 0.9
+    assert log["gamma"] == raw["gamma"]  # gamma does not depend on each gene's scale
