@@ -4,7 +4,8 @@ Every writer of the library goes through ``replacing(path, ...)``: it yields a
 ``.partial`` path per output to write, renames them to their outputs (in the
 order given) when the block ends without error, and removes every partial
 file otherwise. Streaming writers (``tensors.EncodedWriter``) hold one open
-for their lifetime.
+for their lifetime. A write that fails (disk full, read-only) raises OSError
+naming its output; ``genaug.logs.rule_script`` turns it into one line.
 """
 
 import contextlib
@@ -28,10 +29,17 @@ def replacing(*paths):
         yield tmps[0] if len(tmps) == 1 else tuple(tmps)
         for tmp, path in zip(tmps, paths):
             os.replace(tmp, path)
+    except OSError as e:
+        raise naming(e, paths[0] if len(paths) == 1 else ", ".join(paths)) from e
     finally:
         for tmp in tmps:
-            if os.path.exists(tmp):
+            if os.path.lexists(tmp):
                 os.remove(tmp)
+
+
+def naming(e, path):
+    """``e`` (an OSError) naming ``path`` when it names no file: a failed write() does not."""
+    return e if e.filename is not None else OSError(e.errno, e.strerror or str(e), str(path))
 
 
 def write_json(obj, path):

@@ -9,7 +9,9 @@ Every record of the candidate VCF is written back, in input order, with:
   and the record had no failing filter of its own; ``GENAUG_LOW`` added below
   the threshold; ``GENAUG_NOT_SCORED`` added to records the detector cannot
   score (breakends, CNVs, sequence-resolved indels under 50 bp, records
-  without a type). The caller's own failing filters are kept, so a record
+  without a type, and records whose span is impossible: END before POS, zero
+  length, SVLEN disagreeing with END, no END; their svtype in the TSV says
+  why). The caller's own failing filters are kept, so a record
   that failed before never becomes PASS. The comparison is made on the
   values as written (score and threshold both rounded to 6 decimals), so a
   reader of the VCF gets the same answer.
@@ -31,7 +33,7 @@ import pysam
 
 from .detect import load_detector
 from .encode import channels as ch
-from .encode import checks, loci
+from .encode import checks, evidence, loci
 from .encode.pileup import breakpoint_windows
 from .encode.sv import SvSettings, estimate_insert_range, stack_to_writer
 from .errors import InputError, some_names
@@ -69,7 +71,7 @@ def _records(path, rename, contig_lengths, rename_key):
         if SCORE_INFO in vcf.header.info:
             raise InputError(path, f"already holds INFO/{SCORE_INFO} (a genaug-scored VCF); "
                                    "score the caller's original VCF")
-        for rec in vcf:
+        for rec in loci._records(vcf, path):
             contig = loci.rename_contig(rec.contig, rename)
             where = f"record {rec.id or '.'} at {rec.contig}:{rec.pos}"
             if contig not in contig_lengths:
@@ -86,7 +88,9 @@ def _records(path, rename, contig_lengths, rename_key):
             seen.add(rec.contig)
             last = (rec.contig, rec.pos)
             t = loci._svtype(rec)
-            rows.append((rec.id or ".", rec.contig, rec.pos, t or "no SVTYPE", t in loci.SV_TYPES))
+            problem = checks.sv_span(rec, t, loci._svlen(rec))[1] if t in loci.SV_TYPES else None
+            label = f"{t}, {problem}" if problem else t or "no SVTYPE"  # impossible spans are not scored
+            rows.append((rec.id or ".", rec.contig, rec.pos, label, t in loci.SV_TYPES and not problem))
     return pd.DataFrame(rows, columns=["id", "chrom", "pos", "svtype", "scorable"])
 
 
@@ -97,10 +101,10 @@ def plan_scoring(model, bam_path, reference, candidates, settings=SvSettings(), 
     detector = load_detector(model)
     item_shape = settings.stack_settings((0, 0)).item_shape
     detector.check((0,) + item_shape, ch.CHANNELS, model)
-    checks.check_vcf_index(candidates)
+    checks.check_vcf(candidates)
     bam = checks.open_alignments(bam_path, reference)
     fasta = checks.open_reference(reference)
-    with bam, fasta:
+    with checks.handles(bam, fasta):
         contig_lengths = checks.shared_contigs(bam, fasta, bam_path, reference)
         records = _records(candidates, settings.contig_rename, contig_lengths, rename_key)
         # the encoder's loci, one per scorable record and in VCF order: both passes type records
@@ -108,6 +112,10 @@ def plan_scoring(model, bam_path, reference, candidates, settings=SvSettings(), 
         svs = loci.read_sv_vcf(candidates, settings.contig_rename, contig_lengths)
         if len(svs) != int(records.scorable.sum()):
             raise RuntimeError(f"{candidates}: {len(svs)} SV loci for {int(records.scorable.sum())} SV records")
+        if len(svs):  # no read near any candidate, or every one filtered out: stop before stacking
+            left, right = breakpoint_windows(svs.start.to_numpy(), svs.end.to_numpy(), settings.window)
+            evidence.probe(bam, bam_path, list(contig_lengths), svs.contig.map(list(contig_lengths).index).to_numpy(),
+                           left, right, settings.stack_settings((0, 1 << 30)))
         insert_range = estimate_insert_range(bam, settings, bam_path) if len(svs) else (0, 1 << 30)
     svs["record"] = np.flatnonzero(records.scorable.to_numpy())
     tid_names = list(contig_lengths)
@@ -172,8 +180,9 @@ def score_candidates(model, bam_path, reference, candidates, out_vcf, out_tsv, s
     writer = _ScoringWriter(detector, threads)
     left, right = breakpoint_windows(items.start.to_numpy(), items.end.to_numpy(), settings.window)
     if len(items):
-        stack_to_writer(writer, str(bam_path), str(reference), tid_names, items.tid.to_numpy(np.int64),
-                        left, right, stack, threads, settings.chunk_items)
+        depth = stack_to_writer(writer, str(bam_path), str(reference), tid_names, items.tid.to_numpy(np.int64),
+                                left, right, stack, threads, settings.chunk_items)
+        evidence.check_depth(depth, bam_path, settings.max_empty_windows, settings.warn_empty_windows)
     scores = np.full(len(records), np.nan)
     scores[items.record.to_numpy()] = np.round(writer.scores(), DECIMALS)
     passes = scores >= threshold

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib import format as npformat
 
-from .outputs import replacing
+from .outputs import naming, replacing
 
 LAYOUTS = ("image", "binary", "vector", "sequence")
 # the layout of each data kind's encoded items
@@ -107,6 +107,9 @@ class EncodedWriter:
         try:
             self._member.close()
             self._zip.close()
+        except (OSError, ValueError):
+            _discard(self._zip)
+            raise
         finally:
             self._replacing.__exit__(RuntimeError, RuntimeError("aborted"), None)  # removes
 
@@ -115,7 +118,12 @@ class EncodedWriter:
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
-            self.abort()
+            try:
+                self.abort()
+            except OSError:
+                pass  # the error that ended the block is the one to report
+            if isinstance(exc, OSError) and exc.filename is None:
+                raise naming(exc, self.path) from exc
         return False
 
 
@@ -133,9 +141,25 @@ def load_weights(path):
 def save_arrays(path, arrays):
     """Write named arrays as an uncompressed .npz, atomically, with fixed member
     timestamps (same arrays, same bytes)."""
-    with replacing(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED,
-                                                  allowZip64=True) as zf:
-        _write_members(zf, arrays)
+    with replacing(path) as tmp:
+        zf = zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED, allowZip64=True)
+        try:
+            _write_members(zf, arrays)
+            zf.close()
+        except BaseException:
+            _discard(zf)
+            raise
+
+
+def _discard(zf):
+    """Drop a ZipFile whose writes failed (a full disk): close its file quietly, so that
+    nothing tries to finish it later (ZipFile.__del__ would, and fail again)."""
+    fp, zf.fp = zf.fp, None
+    if fp is not None:
+        try:
+            fp.close()
+        except OSError:
+            pass
 
 
 def save_encoded(path, enc: Encoded):

@@ -279,3 +279,26 @@ def test_unsorted_candidates(trained, tmp_path):
 def test_an_already_scored_vcf(demo, trained, tmp_path):
     out, _ = demo
     _fails(tmp_path, out / "calls.vcf.gz", SCORE_INFO, candidates=out / "calls.vcf.gz", trained=trained)
+
+
+def test_records_with_impossible_spans_are_kept_and_not_scored(trained, tmp_path):
+    records = [("20", 100000, "end_before_pos", "N", "<DEL>", ".", "PASS", "SVTYPE=DEL;SVLEN=-100;END=99900"),
+               ("20", 200000, "zero_length", "N", "<DUP>", ".", "PASS", "SVTYPE=DUP;SVLEN=0;END=200000"),
+               ("20", 300000, "svlen_vs_end", "N", "<INV>", ".", "PASS", "SVTYPE=INV;SVLEN=5000;END=300100"),
+               ("20", 400000, "good", "N", "<DEL>", ".", "PASS", "SVTYPE=DEL;SVLEN=-300;END=400300")]
+    vcf = _write_vcf(tmp_path / "impossible.vcf", records)
+    out = tmp_path / "out"
+    out.mkdir()
+    table = score_candidates(trained / "model.pt", BAM, REF, vcf, out / "i.vcf.gz", out / "i.tsv", settings=SETTINGS)
+    with pysam.VariantFile(str(out / "i.vcf.gz")) as v:
+        recs = {r.id: r for r in v}
+    for rid in ("end_before_pos", "zero_length", "svlen_vs_end"):
+        assert list(recs[rid].filter.keys()) == [NOT_SCORED] and SCORE_INFO not in recs[rid].info
+    assert SCORE_INFO in recs["good"].info
+    assert list(table.svtype) == ["DEL, END before POS", "DUP, zero-length DUP", "INV, SVLEN disagrees with END", "DEL"]
+
+
+def test_a_bam_whose_reads_are_all_filtered_out_stops_scoring(trained, tmp_path):
+    msg = _fails(tmp_path, BAM, "no read passes the filters", "have MAPQ < 61", "encode.sv.min_mapq",
+                 trained=trained, settings=replace(SETTINGS, min_mapq=61))
+    assert "\n" not in msg

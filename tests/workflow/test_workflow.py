@@ -299,7 +299,7 @@ def test_bad_config_fails_naming_the_key(tmp_path, where, key, value, named):
     write_config(tmp_path, config)
     p = snakemake(tmp_path)
     assert p.returncode != 0, p.out
-    assert "Error validating config file" in p.out, p.out
+    assert "problem(s) in the config" in p.out, p.out
     assert named in p.out, p.out
     assert key in p.out
     assert not (tmp_path / "results").exists()

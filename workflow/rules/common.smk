@@ -8,6 +8,8 @@ import sys
 sys.path.insert(0, os.path.join(workflow.basedir, os.pardir, "scripts"))
 from genaug import detect as genaug_detect
 from genaug import generators as genaug_generators
+from genaug.configcheck import stop
+from genaug.logs import failure_lines
 from genaug.tensors import KIND_LAYOUTS
 
 DATASETS = config["datasets"]
@@ -25,7 +27,7 @@ def _check_datasets():
                     "genes", "graph", "fasta", "peaks"):
             path = ds.get(key)
             if path and not os.path.exists(path):
-                raise ValueError(f"config: datasets.{name}.{key}: file {path} not found")
+                stop(f"config: datasets.{name}.{key}: file {path} not found")
 
 
 _check_datasets()
@@ -58,6 +60,13 @@ def _rename_generators():
 _rename_generators()
 
 
+def print_failures(snakemake_log):
+    """onerror: the failed jobs' one-line messages (genaug.logs.failure_lines), last on stderr."""
+    lines = failure_lines(snakemake_log)
+    if lines:
+        print("\n".join(lines), file=sys.stderr)
+
+
 def dataset_generators(name):
     """datasets.<name>.generators, else generate.generators."""
     own = DATASETS[name].get("generators")
@@ -71,12 +80,10 @@ def _check_generators():
         layout = KIND_LAYOUTS[ds["kind"]]
         for g in dataset_generators(name):
             if g not in genaug_generators.GENERATORS:
-                raise ValueError(
-                    f"config: {key}: unknown generator '{g}' " f"(known: {', '.join(genaug_generators.GENERATORS)})"
-                )
+                stop(f"config: {key}: unknown generator '{g}' " f"(known: {', '.join(genaug_generators.GENERATORS)})")
             if not genaug_generators.supports(g, layout):
                 fit = [x for x in genaug_generators.GENERATORS if genaug_generators.supports(x, layout)]
-                raise ValueError(
+                stop(
                     f"config: {key}: generator '{g}' does not learn {layout} items "
                     f"(dataset {name}, kind {ds['kind']}); generators for {layout}: {', '.join(fit)}"
                 )
@@ -123,14 +130,14 @@ def _check_detectors():
         key = f"datasets.{name}.detectors" if ds.get("detectors") is not None else f"detect.detectors.{ds['kind']}"
         layout = KIND_LAYOUTS[ds["kind"]]
         if not dataset_detectors(name):
-            raise ValueError(f"config: {key}: no detector for dataset {name} (kind {ds['kind']})")
+            stop(f"config: {key}: no detector for dataset {name} (kind {ds['kind']})")
         for d in dataset_detectors(name):
             spec = genaug_detect.DETECTORS.get(d)
             if spec is None:
-                raise ValueError(f"config: {key}: unknown detector '{d}' (known: {', '.join(genaug_detect.DETECTORS)})")
+                stop(f"config: {key}: unknown detector '{d}' (known: {', '.join(genaug_detect.DETECTORS)})")
             if not spec.supports(layout):
                 fit = [x for x, sp in genaug_detect.DETECTORS.items() if sp.supports(layout)]
-                raise ValueError(
+                stop(
                     f"config: {key}: detector '{d}' does not take {layout} items "
                     f"(dataset {name}, kind {ds['kind']}); detectors for {layout}: {', '.join(fit)}"
                 )
@@ -181,29 +188,29 @@ def _check_score_samples():
         key = f"config: score.samples.{name}"
         ds = DATASETS.get(sm["dataset"])
         if ds is None or ds["kind"] != "sv":
-            raise ValueError(
+            stop(
                 f"{key}.dataset: '{sm['dataset']}' is not a dataset of kind sv "
                 f"(sv datasets: {', '.join(d for d in DATASETS if DATASETS[d]['kind'] == 'sv') or 'none'})"
             )
         if sm["detector"] not in dataset_detectors(sm["dataset"]):
-            raise ValueError(
+            stop(
                 f"{key}.detector: '{sm['detector']}' is not a detector of dataset {sm['dataset']} "
                 f"({', '.join(dataset_detectors(sm['dataset']))})"
             )
         if sm["strategy"] not in detector_strategies(sm["dataset"], sm["detector"]):
-            raise ValueError(
+            stop(
                 f"{key}.strategy: '{sm['strategy']}' is not a strategy of detector {sm['detector']} of "
                 f"dataset {sm['dataset']} ({', '.join(detector_strategies(sm['dataset'], sm['detector']))})"
             )
         if sm["replicate"] not in detector_replicates(sm["detector"]):
-            raise ValueError(
+            stop(
                 f"{key}.replicate: {sm['replicate']} but detector {sm['detector']} runs replicates "
                 f"{', '.join(map(str, detector_replicates(sm['detector'])))} (detect.replicates: "
                 f"{config['detect']['replicates']})"
             )
         for k in ("bam", "reference", "candidates"):
             if not os.path.exists(sm[k]):
-                raise ValueError(f"{key}.{k}: file {sm[k]} not found")
+                stop(f"{key}.{k}: file {sm[k]} not found")
 
 
 _check_score_samples()

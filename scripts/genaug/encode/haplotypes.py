@@ -49,6 +49,7 @@ from pysam.libcbgzf import BGZFile
 from .. import tensors
 from ..errors import InputError, refuse_unknown, some_names
 from ..outputs import replacing, write_tsv
+from .checks import check_vcf
 
 log = logging.getLogger(__name__)
 
@@ -315,6 +316,7 @@ def largest_remainders(weights, total):
 
 def encode_haplotypes(vcf, samples_tsv, settings=HaplotypeSettings(), region=None):
     """Read, check and filter: -> ``Haplotypes`` (the tensor contract's pieces)."""
+    check_vcf(vcf)  # a plain-gzip .vcf.gz or a stale index: one line before any reading
     if region is not None:
         try:
             _region_args(region)

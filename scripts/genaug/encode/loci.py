@@ -13,6 +13,7 @@ import pandas as pd
 import pysam
 
 from ..errors import InputError, some_names
+from .checks import sv_span
 
 log = logging.getLogger(__name__)
 
@@ -76,23 +77,23 @@ def read_sv_vcf(path, rename="none", contig_lengths=None, sample=None):
     holds: ``alt`` (an ALT allele), ``ref`` (only REF alleles, e.g. 0/0),
     ``missing`` (./., .) or ``none`` (the record has no GT).
     """
-    rows, dropped = [], {}
+    rows, dropped, impossible = [], {}, {}
     try:
         vcf = pysam.VariantFile(str(path))
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, NotImplementedError) as e:
         raise InputError(path, f"cannot be read as VCF/BCF ({e})") from None
     with vcf:
-        for rec in vcf:
+        for rec in _records(vcf, path):
             t = _svtype(rec)
             if t not in SV_TYPES:
                 dropped[t or "no SVTYPE"] = dropped.get(t or "no SVTYPE", 0) + 1
                 continue
             contig = rename_contig(rec.contig, rename)
             start = rec.pos
-            if t == "INS":
-                end = start
-            else:
-                end = rec.stop if rec.stop > start else start + abs(_svlen(rec) or 0)
+            end, problem = sv_span(rec, t, _svlen(rec))
+            if problem:
+                impossible.setdefault(problem, []).append(f"{rec.id or '.'} at {rec.contig}:{rec.pos}")
+                continue
             svlen = _svlen(rec)
             if svlen is None:
                 svlen = (end - start) if t != "INS" else len(rec.alts[0]) - len(rec.ref) if rec.alts else 0
@@ -110,6 +111,8 @@ def read_sv_vcf(path, rename="none", contig_lengths=None, sample=None):
             rows.append(row + ((_genotype(rec, sample),) if sample is not None else ()))
     for t, n in sorted(dropped.items()):
         log.warning("%s: dropped %d record(s) of type %s (genaug uses %s)", path, n, t, "/".join(SV_TYPES))
+    for problem, where in sorted(impossible.items()):
+        log.warning("%s: dropped %d impossible record(s), %s (first: %s)", path, len(where), problem, where[0])
     return pd.DataFrame(rows, columns=COLUMNS + ["filter"] + (["genotype"] if sample is not None else []))
 
 
@@ -121,6 +124,15 @@ def _genotype(rec, sample):
     if any(a is not None and a > 0 for a in gt):
         return "alt"
     return "ref" if any(a == 0 for a in gt) else "missing"
+
+
+def _records(vcf, path):
+    """The records of an open VCF; a read error mid-file is the one-line InputError."""
+    try:
+        yield from vcf
+    except (OSError, ValueError, NotImplementedError) as e:
+        raise InputError(path, f"cannot be read past the header ({str(e).splitlines()[0] or type(e).__name__}); "
+                               "a .vcf.gz must be bgzipped (`bgzip`), not gzipped") from None
 
 
 def _svlen(rec):

@@ -19,7 +19,7 @@ from .. import tensors
 from ..errors import InputError, refuse_unknown
 from ..outputs import replacing
 from . import channels as ch
-from . import checks, loci
+from . import checks, evidence, loci
 from . import regions as regions_mod
 from .pileup import StackSettings, breakpoint_windows, flag_mask, stack_items
 from .truth import TruthSettings, read_truth
@@ -44,6 +44,8 @@ class SvSettings:
     insert_size_sample: int = 100_000
     chunk_items: int = 64
     merge_gap: int = 5000
+    max_empty_windows: float = 0.5   # this share of windows without a read stops the encoder
+    warn_empty_windows: float = 0.05  # and this share is a warning
 
     def stack_settings(self, insert_range):
         return StackSettings(window=self.window, max_rows=self.max_rows, min_mapq=self.min_mapq,
@@ -184,6 +186,15 @@ def stack_to_writer(writer, bam_path, reference, tid_names, item_tid, left, righ
     slots (two per process) that the main process writes out in order: memory
     is bounded by the slots, and tensors never go through a pipe.
     """
+    try:
+        return _stack_to_writer(writer, bam_path, reference, tid_names, item_tid, left, right, stack_settings,
+                                threads, chunk_items, progress_every)
+    except OSError as e:  # htslib: a damaged file or an index of another file, found mid-way
+        raise evidence.fetch_error(bam_path, e, "a window") from None
+
+
+def _stack_to_writer(writer, bam_path, reference, tid_names, item_tid, left, right, stack_settings,
+                     threads, chunk_items, progress_every):
     n = len(item_tid)
     chunks = [(item_tid[i:i + chunk_items], left[i:i + chunk_items], right[i:i + chunk_items])
               for i in range(0, n, chunk_items)]
@@ -206,7 +217,7 @@ def stack_to_writer(writer, bam_path, reference, tid_names, item_tid, left, righ
     if threads <= 1 or len(chunks) <= 1:
         bam, fasta = _open(bam_path, reference)
         buf = np.zeros(shape, np.uint8)  # reused: fresh pages are slow to touch
-        with bam, fasta:
+        with checks.handles(bam, fasta):
             for i, (tid, lft, rgt) in enumerate(chunks):
                 X, d = stack_items(bam, fasta, tid_names, tid, lft, rgt, stack_settings, out=buf)
                 take(i, X, d)
@@ -253,17 +264,19 @@ def plan_sv(bam_path, reference, truth, candidates=None, settings=SvSettings(), 
     ``regions`` and ``exclude`` are BED paths (or None)."""
     for p in (truth, candidates):
         if p:
-            checks.check_vcf_index(p)
+            checks.check_vcf(p)
     bam, fasta = _open(bam_path, reference)
-    with bam, fasta:
+    with checks.handles(bam, fasta):
         contig_lengths = checks.shared_contigs(bam, fasta, bam_path, reference)
         beds = [regions_mod.read_bed(p, settings.contig_rename, contig_lengths, what) if p else None
                 for p, what in ((regions, "confident regions"), (exclude, "excluded from negatives"))]
         items = candidate_loci(truth, candidates, contig_lengths, settings, seed, fasta, truth_settings, *beds)
+        tid_names = list(contig_lengths)
+        item_tid = items.contig.map(tid_names.index).to_numpy(np.int64)
+        left, right = breakpoint_windows(items.start.to_numpy(), items.end.to_numpy(), settings.window)
+        stack = settings.stack_settings((0, 1 << 30))
+        evidence.probe(bam, bam_path, tid_names, item_tid, left, right, stack)
         insert_range = estimate_insert_range(bam, settings, bam_path)
-    tid_names = list(contig_lengths)
-    item_tid = items.contig.map(tid_names.index).to_numpy(np.int64)
-    left, right = breakpoint_windows(items.start.to_numpy(), items.end.to_numpy(), settings.window)
     items["group"] = loci.region_groups(items.contig.to_numpy(), left, right, settings.window, settings.group_block)
     items.insert(0, "id", [f"{s}:{t}:{c}:{a}-{b}" for s, t, c, a, b in
                            zip(items.source, items.svtype, items.contig, items.start, items.end)])
@@ -271,6 +284,19 @@ def plan_sv(bam_path, reference, truth, candidates=None, settings=SvSettings(), 
              len(items), (items.label == CLASSES[1]).sum(), (items.label == CLASSES[0]).sum(),
              (items.source == "sampled").sum(), (items.source == "caller").sum(), items.group.nunique())
     return SvPlan(items, tid_names, item_tid, left, right, settings.stack_settings(insert_range))
+
+
+def check_evidence(depth, plan, bam_path, reference, settings):
+    """The share of empty windows, counted while stacking: an error at ``max_empty_windows``
+    (with what removed the reads, probed on the empty items), a warning at ``warn_empty_windows``."""
+
+    def diagnose(which):
+        bam, fasta = _open(bam_path, reference)
+        with checks.handles(bam, fasta):
+            return evidence.explain(bam, bam_path, plan.tid_names, plan.item_tid, plan.left, plan.right,
+                                    plan.stack, which=which)[1]
+
+    return evidence.check_depth(depth, bam_path, settings.max_empty_windows, settings.warn_empty_windows, diagnose)
 
 
 def encode_sv(bam_path, reference, truth, out_npz, out_tsv, candidates=None,
@@ -283,6 +309,7 @@ def encode_sv(bam_path, reference, truth, out_npz, out_tsv, candidates=None,
             depth = stack_to_writer(writer, str(bam_path), str(reference), plan.tid_names, plan.item_tid,
                                     plan.left, plan.right, plan.stack, threads, settings.chunk_items)
             items["depth_left"], items["depth_right"] = depth[:, 0], depth[:, 1]
+            check_evidence(depth, plan, bam_path, reference, settings)
             items.to_csv(tmp_tsv, sep="\t", index=False)
             y = (items.label == CLASSES[1]).to_numpy(np.int64)
             writer.close(y, items.group.to_numpy(str), CLASSES, "image", ch.CHANNELS)
