@@ -23,8 +23,21 @@ if not DATASETS:
 def _check_datasets():
     """Name the config key of a missing input file (kinds are checked by the schema)."""
     for name, ds in DATASETS.items():
-        for key in ("bam", "reference", "truth", "candidates", "regions", "exclude", "vcf", "samples", "matrix",
-                    "genes", "graph", "fasta", "peaks"):
+        for key in (
+            "bam",
+            "reference",
+            "truth",
+            "candidates",
+            "regions",
+            "exclude",
+            "vcf",
+            "samples",
+            "matrix",
+            "genes",
+            "graph",
+            "fasta",
+            "peaks",
+        ):
             path = ds.get(key)
             if path and not os.path.exists(path):
                 stop(f"config: datasets.{name}.{key}: file {path} not found")
