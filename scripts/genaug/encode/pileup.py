@@ -4,7 +4,7 @@ Each item is two breakpoint windows side by side (``channels.py`` has the
 layout). Reads are stacked one per row, sorted by alignment start; above the
 row cap an evenly spaced, deterministic subset of the sorted reads is kept.
 
-Speed comes from two things (shared/notes/read-stacking-speed.md): one BAM
+Speed comes from two things (bench/README.md, read stacking): one BAM
 fetch per cluster of nearby windows, each read handed to every window it
 overlaps; and all per-base work done with numpy over every read of a chunk
 of items at once. Python touches each read once, to copy out its fields.
