@@ -422,3 +422,13 @@ def test_backward_step_clips_the_gradient_norm_when_asked():
         steps.append(float(w.detach().norm()))
     assert steps[0] == pytest.approx(5.0)  # the whole gradient (3, 4, 0, 0)
     assert steps[1] == pytest.approx(0.5)  # scaled down to norm 0.5
+
+
+@pytest.mark.parametrize("cond", [None, ["a", "b"] * 6])
+def test_sampling_no_item_gives_an_empty_set(tmp_path, cond):
+    """A training set already at the wanted balance asks for 0 synthetic items: an empty set of the
+    items' shape, not an error from the sampler."""
+    vec = toy("vector")
+    result = generators.train("classic", vec, cond=cond, layout="vector", out_dir=tmp_path)
+    X, c = generators.sample(result.model, 0, return_cond=True)
+    assert X.shape == (0,) + vec.shape[1:] and len(c) == 0

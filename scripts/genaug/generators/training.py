@@ -230,6 +230,8 @@ def _classes(cond, n):
 
 
 def _want(values, counts, n, cond, g, model_path):
+    if n == 0:  # nothing to top up: no item, and no draw from the generator's random stream
+        return np.zeros(0, dtype=np.int64)
     if values is None:
         if cond is not None:
             raise ValueError(f"{model_path} was trained without conditions; sample with cond=None")
