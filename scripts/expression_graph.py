@@ -8,6 +8,7 @@ import numpy as np
 
 from genaug.encode.expression import ExpressionSettings, coexpression_graph, read_genes, read_graph
 from genaug.logs import rule_script
+from genaug.outputs import write_tsv
 from genaug.split import load_split
 from genaug.tensors import load_encoded
 
@@ -22,5 +23,5 @@ with rule_script(snakemake) as log:
         train = load_split(snakemake.input.split).train
         edges = coexpression_graph(np.asarray(enc.X[train]), genes, settings.graph_neighbours)
         source = f"co-expression over {len(train)} train samples, {settings.graph_neighbours} neighbours per gene"
-    edges.to_csv(snakemake.output.graph, sep="\t", index=False, float_format="%.6g")
+    write_tsv(edges, snakemake.output.graph, float_format="%.6g")
     log.info("wrote %s: %d edges among %d genes (%s)", snakemake.output.graph, len(edges), len(genes), source)

@@ -44,6 +44,7 @@ import pandas as pd
 
 from .. import tensors
 from ..errors import InputError, refuse_unknown, some_names
+from ..outputs import write_tsv
 
 log = logging.getLogger(__name__)
 
@@ -273,7 +274,7 @@ def write_log(expr, npz_path, samples_path):
     arrays = {"X": expr.X, **tensors.contract_arrays(expr.y, expr.groups, expr.classes, "vector"),
               "genes": np.asarray(expr.genes, dtype=str)}
     tensors.save_arrays(npz_path, arrays)
-    expr.samples.to_csv(samples_path, sep="\t", index=False)
+    write_tsv(expr.samples, samples_path)
 
 
 def load_log(path):
@@ -328,8 +329,7 @@ def to_log(Z, mean, sd):
 
 def write_standardised(std, enc, encoded_path, genes_path):
     tensors.save_encoded(encoded_path, tensors.Encoded(std.X, enc.y, enc.groups, enc.classes, "vector"))
-    pd.DataFrame({"gene": std.genes, "mean": std.mean, "sd": std.sd}).to_csv(
-        genes_path, sep="\t", index=False, float_format="%.8g")
+    write_tsv(pd.DataFrame({"gene": std.genes, "mean": std.mean, "sd": std.sd}), genes_path, float_format="%.8g")
 
 
 def read_genes(path):

@@ -36,6 +36,7 @@ import pandas as pd
 
 from .. import tensors
 from ..errors import InputError, refuse_unknown, some_names
+from ..outputs import replacing
 from .checks import open_reference
 
 log = logging.getLogger(__name__)
@@ -374,8 +375,8 @@ def _write(fa, w, settings, out_npz, out_samples):
                 writer.write(one_hot(np.ascontiguousarray(cw)))
         writer.close(w.label[kept].astype(np.int64), groups, np.array(CLASSES), "sequence",
                      extra={"weights": w.weight[kept]})
-    tmp = f"{out_samples}.partial"
-    with open(tmp, "w") as f:  # in chunks: no Python object per window for the whole set
+    # in chunks: no Python object per window for the whole set
+    with replacing(out_samples) as tmp, open(tmp, "w") as f:
         f.write("\t".join(SAMPLE_COLUMNS) + "\n")
         for a in range(0, len(kept), SAMPLES_CHUNK):
             k = kept[a:a + SAMPLES_CHUNK]
@@ -384,4 +385,3 @@ def _write(fa, w, settings, out_npz, out_samples):
             pd.DataFrame({"id": ids, "contig": contig, "start": starts, "end": starts + L, "label": w.label[k],
                           "group": groups[a:a + SAMPLES_CHUNK], "weight": w.weight[k], "source": "fasta"}
                          ).to_csv(f, sep="\t", index=False, header=False)
-    os.replace(tmp, out_samples)
