@@ -5,7 +5,7 @@ import shutil
 
 from genaug.errors import InputError
 from genaug.logs import rule_script
-from genaug.outputs import file_sha256
+from genaug.outputs import file_sha256, replacing
 
 with rule_script(snakemake) as log:
     i, o, w = snakemake.input, snakemake.output, snakemake.wildcards
@@ -16,6 +16,7 @@ with rule_script(snakemake) as log:
     if not audit["gate"]["passed"]:
         raise InputError(i.audit, f"the privacy gate refused {w.generator}: {'; '.join(audit['gate']['reasons'])}; "
                                   f"nothing released (the refused cohort stays in {i.vcf})")
-    shutil.copyfile(i.vcf + ".tbi", o.index)
-    shutil.copyfile(i.vcf, o.vcf)
+    with replacing(o.vcf, o.index) as (tmp_vcf, tmp_index):
+        shutil.copyfile(i.vcf, tmp_vcf)
+        shutil.copyfile(i.vcf + ".tbi", tmp_index)
     log.info("released %s (privacy gate passed)", o.vcf)
