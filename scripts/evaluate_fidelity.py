@@ -9,9 +9,9 @@ import pandas as pd
 
 from genaug import fidelity, generators
 from genaug.augment import bounded_subset, generator_items
-from genaug.fidelity.inputs import audit_sets, sha256
+from genaug.fidelity.inputs import audit_sets
 from genaug.logs import rule_script
-from genaug.outputs import write_json
+from genaug.outputs import file_sha256, write_json
 from genaug.split import load_split
 from genaug.tensors import load_encoded
 
@@ -32,7 +32,7 @@ with rule_script(snakemake) as log:
         train_idx, _ = generator_items(enc.y, split.train, p.train_on)
         heldout_idx = np.sort(np.concatenate([split.val, split.test]))
         heldout_idx = heldout_idx[np.isin(enc.y[heldout_idx], np.unique(enc.y[train_idx]))]
-        audited = {"model": snakemake.input.model, "model_sha256": sha256(snakemake.input.model),
+        audited = {"model": snakemake.input.model, "model_sha256": file_sha256(snakemake.input.model),
                    "drawn": "at the training frequencies", "heldout_splits": ["val", "test"]}
     # a bounded audit: memory does not grow with the dataset (fidelity.max_items per side)
     n_train, n_heldout = len(train_idx), len(heldout_idx)

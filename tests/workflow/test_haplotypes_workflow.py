@@ -104,7 +104,7 @@ def test_synthetic_vcf_holds_the_synthetic_haplotypes_over_the_source_snps(run):
 def test_fidelity_audit_of_each_generator(run):
     import json
 
-    from genaug.fidelity.inputs import sha256
+    from genaug.outputs import file_sha256 as sha256
     enc, split = load_encoded(run / f"results/{DS}/encoded.npz"), load_split(run / f"results/{DS}/split.npz")
     for g in GENERATORS:
         f = json.loads((run / f"results/{DS}/fidelity/{g}.json").read_text())

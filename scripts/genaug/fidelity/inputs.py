@@ -1,13 +1,13 @@
 """Which items an audit compares: the exact synthetic file the detectors trained on, and the
 real items of the same class and condition from train and from held-out (val + test)."""
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..augment import generator_conditions
 from ..errors import InputError
+from ..outputs import file_sha256
 
 
 @dataclass
@@ -18,14 +18,6 @@ class AuditSets:
     label: int
     conditions: dict  # {condition: synthetic items}; {'': n} when the generator is unconditional
     sha256: str  # of synthetic/{g}.npz, byte for byte
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def audit_sets(y, split, synthetic_path, samples_tsv=None, condition_column=None):
@@ -52,4 +44,4 @@ def audit_sets(y, split, synthetic_path, samples_tsv=None, condition_column=None
     heldout = np.sort(np.concatenate([split.val, split.test]))
     return AuditSets(train=np.sort(split.train[keep[split.train]]), heldout=heldout[keep[heldout]],
                      synthetic=S, label=label, conditions={str(v): int(c) for v, c in zip(values, counts)},
-                     sha256=sha256(synthetic_path))
+                     sha256=file_sha256(synthetic_path))
