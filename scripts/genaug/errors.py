@@ -22,3 +22,11 @@ def refuse_unknown(given, known, where):
     unknown = sorted(set(given) - set(known))
     if unknown:
         raise ValueError(f"{where}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+
+
+def settings_from(cls, cfg, where):
+    """The settings dataclass ``cls`` from a config mapping (None: the defaults); keys that are
+    not fields of ``cls`` are refused, naming ``where`` (e.g. ``encode.sequences``)."""
+    cfg = dict(cfg or {})
+    refuse_unknown(cfg, cls.__dataclass_fields__, where)
+    return cls(**cfg)

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from .. import tensors
-from ..errors import InputError, refuse_unknown, some_names
+from ..errors import InputError, settings_from, some_names
 from ..outputs import write_tsv
 
 log = logging.getLogger(__name__)
@@ -66,9 +66,7 @@ class ExpressionSettings:
 
     @classmethod
     def from_config(cls, cfg):
-        cfg = dict(cfg or {})
-        refuse_unknown(cfg, cls.__dataclass_fields__, "encode.expression")
-        s = cls(**cfg)
+        s = settings_from(cls, cfg, "encode.expression")
         if s.max_genes is not None and s.max_genes < 2:
             raise ValueError(f"encode.expression.max_genes must be at least 2 or null, got {s.max_genes}")
         if s.graph_neighbours < 1:

@@ -47,7 +47,7 @@ import pysam
 from pysam.libcbgzf import BGZFile
 
 from .. import tensors
-from ..errors import InputError, refuse_unknown, some_names
+from ..errors import InputError, settings_from, some_names
 from ..outputs import replacing, write_tsv
 from .checks import check_vcf
 
@@ -68,9 +68,7 @@ class HaplotypeSettings:
 
     @classmethod
     def from_config(cls, cfg):
-        cfg = dict(cfg or {})
-        refuse_unknown(cfg, cls.__dataclass_fields__, "encode.haplotypes")
-        s = cls(**cfg)
+        s = settings_from(cls, cfg, "encode.haplotypes")
         if not 0 <= s.maf < 0.5:
             raise ValueError(f"encode.haplotypes.maf must lie in [0, 0.5), got {s.maf}")
         if s.max_snps is not None and s.max_snps < 1:

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .. import tensors
-from ..errors import InputError, refuse_unknown, some_names
+from ..errors import InputError, settings_from, some_names
 from ..outputs import replacing
 from .checks import open_reference
 
@@ -61,9 +61,7 @@ class SequenceSettings:
 
     @classmethod
     def from_config(cls, cfg):
-        cfg = dict(cfg or {})
-        refuse_unknown(cfg, cls.__dataclass_fields__, "encode.sequences")
-        s = cls(**cfg)
+        s = settings_from(cls, cfg, "encode.sequences")
         if s.length < 1 or (s.stride is not None and s.stride < 1) or s.group_block < 1:
             raise ValueError("encode.sequences: length, stride and group_block must be at least 1")
         if not 0 <= s.max_n_share <= 1 or not 0 < s.min_overlap <= 1:
