@@ -37,7 +37,7 @@ with rule_script(snakemake) as log:
                               enc.y[split.test], split.test, X_val, enc.y[split.val], snakemake.threads,
                               weights=load_weights(snakemake.input.encoded), val_idx=split.val)
     metrics.update(dataset=w.dataset, detector=w.detector, strategy=w.strategy, replicate=int(w.seed), seed=p.seed,
-                   best_epoch=result.best_epoch, device=result.device,
+                   best_epoch=result.best_epoch, device=result.device, calibration=result.calibration,
                    n_train_real=len(split.train), n_train_synthetic=0 if X_syn is None else len(X_syn))
     write_tsv(preds, out.predictions)
     write_json(metrics, out.metrics)

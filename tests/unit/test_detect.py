@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from genaug.detect import DETECTORS, feature_names, load_detector, strategies_of, summary_features, train_detector
+from genaug.detect.calibrate import apply_temperature
 from genaug.encode import channels as ch
 from genaug.errors import InputError
 from genaug.metrics import choose_threshold, roc_auc
@@ -99,7 +100,9 @@ def test_every_strategy_learns_a_separable_toy_and_picks_its_threshold_on_val(to
     p = r.detector.score(Xs)
     auc = (p[ys == 1][:, None] > p[ys == 0][None, :]).mean()
     assert auc > 0.9, (detector, strategy, auc)
-    assert r.detector.threshold == pytest.approx(choose_threshold(yv, r.detector.score(Xv)))
+    # calibrated on val, threshold on the calibrated val scores (genaug.detect.calibrate)
+    assert r.detector.threshold == pytest.approx(choose_threshold(yv, r.detector.score(Xv), prefer=0.5))
+    assert 0 < r.detector.temperature < 1e3
     assert 1 <= r.best_epoch <= 15
 
 
@@ -213,4 +216,6 @@ def test_the_logistic_detector_gives_scikit_learns_probabilities(toy):
     det = train_detector("logistic", "none", Xt, yt, Xv, yv, ["common", "rare"], 1, "vector").detector
     mean, std = Xt.mean(0), Xt.std(0)
     clf = LogisticRegression(C=1.0 / (0.01 * len(yt)), max_iter=1000, tol=1e-8).fit((Xt - mean) / std, yt)
-    np.testing.assert_allclose(det.predict_proba(Xs), clf.predict_proba((Xs - mean) / std), atol=1e-5)
+    # what the detector reports is scikit-learn's probability, temperature-calibrated on val
+    np.testing.assert_allclose(det.predict_proba(Xs), apply_temperature(clf.predict_proba((Xs - mean) / std),
+                                                                        det.temperature), atol=1e-5)

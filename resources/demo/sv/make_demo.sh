@@ -2,11 +2,15 @@
 # Regenerate the genaug SV demo data (reference window, planted truth SVs,
 # simulated heterozygous 2x150 bp BAM, DELLY calls) deterministically.
 #
-#   bash resources/demo/sv/make_demo.sh [SEED]        # SEED defaults to 1
-#   OUT=/some/dir bash resources/demo/sv/make_demo.sh 1 # write elsewhere
+#   bash resources/demo/sv/make_demo.sh [SEED] [PROFILE] # SEED defaults to 1
+#   OUT=/some/dir bash resources/demo/sv/make_demo.sh 1  # write elsewhere
+#   bash resources/demo/sv/make_demo.sh 1 sample2        # the second sample
 #
-# Environment: OUT (output dir, default: this script's dir), COV (total read
-# depth, default 20; half from the altered haplotype, half from the reference),
+# PROFILE: main (default; 20:35,000,001-36,200,000 at 20x, every SV heterozygous,
+# into this script's dir) or sample2 (20:37,000,001-38,200,000 at 8x, about 30 %
+# of the SVs homozygous, background SNPs and small indels, into sample2/).
+# Environment: OUT (output dir), COV (total read depth, default 20 / 8; half
+# from each haplotype: main's second haplotype is the reference),
 # VT_EXAMPLES_DEB (path to an already downloaded vt-examples .deb; otherwise
 # `apt-get download vt-examples` is run).
 # Needs: SURVIVOR, faketime, art_illumina, bwa, samtools, bcftools, bgzip,
@@ -14,14 +18,22 @@
 set -euo pipefail
 
 SEED=${1:-1}
+PROFILE=${2:-main}
 [[ $SEED =~ ^[0-9]+$ ]] || { echo "SEED must be a non-negative integer" >&2; exit 2; }
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-OUT=${OUT:-$HERE}
-COV=${COV:-20}
 THREADS=2                      # bwa -t; output does not depend on it (-K fixed)
-MAX_BAM_BYTES=$((14 * 1000 * 1000))
-MAX_TOTAL_BYTES=$((25 * 1000 * 1000))
-WINDOW="20:35000001-36200000"  # GRCh37 chr20, no N run there
+case $PROFILE in
+    main)
+        OUT=${OUT:-$HERE}; COV=${COV:-20}; WINDOW="20:35000001-36200000"  # GRCh37 chr20, no N run there
+        MAX_BAM_BYTES=$((14 * 1000 * 1000)); MAX_TOTAL_BYTES=$((25 * 1000 * 1000))
+        SIM_SEED=$SEED; PLANT_ARGS=() ;;
+    sample2)
+        OUT=${OUT:-$HERE/sample2}; COV=${COV:-8}; WINDOW="20:37000001-38200000"
+        MAX_BAM_BYTES=$((7 * 1000 * 1000)); MAX_TOTAL_BYTES=$((9 * 1000 * 1000))
+        SIM_SEED=$((SEED + 500))   # other SV positions and sizes than the first sample's
+        PLANT_ARGS=(--hom-share 0.3 --background --hap2-out hap2.fa --background-out background.vcf) ;;
+    *) echo "PROFILE must be main or sample2" >&2; exit 2 ;;
+esac
 export TZ=UTC LC_ALL=C
 
 start_s=$(date +%s)
@@ -63,9 +75,9 @@ REF_MD5=$(grep -v '^>' ref.fa | tr -d '\n' | md5sum | cut -d' ' -f1)
 SURVIVOR_VERSION=$(SURVIVOR 2>&1 | sed -n 's/^Version: //p' | head -1)
 log "planting SVs with SURVIVOR $SURVIVOR_VERSION (seed $SEED)"
 mkdir survivor
-python3 "$HERE/sv_sim.py" plant --ref ref.fa --seed "$SEED" --workdir survivor \
+python3 "$HERE/sv_sim.py" plant --ref ref.fa --seed "$SIM_SEED" --workdir survivor \
     --alt-out alt.fa --vcf-out truth.vcf --summary-out summary.tsv \
-    --survivor-version "$SURVIVOR_VERSION" >&2
+    --survivor-version "$SURVIVOR_VERSION" "${PLANT_ARGS[@]}" | tee plant.log >&2
 bgzip -c truth.vcf > truth.vcf.gz
 tabix -p vcf truth.vcf.gz
 bcftools view truth.vcf.gz > /dev/null 2> view.err
@@ -78,9 +90,16 @@ N_TRUTH=$(zgrep -vc '^#' truth.vcf.gz)
 # ---------------------------------------------------------------- reads
 HALF=$(awk -v c="$COV" 'BEGIN{printf "%g", c/2}')
 log "ART 2x150 reads: ${HALF}x from the altered genome + ${HALF}x from the reference"
-art_illumina -ss HS25 -i alt.fa -p -l 150 -m 400 -s 50 -f "$HALF" -rs "$SEED" -na -o alt_ > art_alt.log
-art_illumina -ss HS25 -i ref.fa -p -l 150 -m 400 -s 50 -f "$HALF" -rs "$((SEED + 1000000))" -na -o ref_ > art_ref.log
-python3 "$HERE/sv_sim.py" shuffle --seed "$SEED" --alt1 alt_1.fq --alt2 alt_2.fq \
+art_illumina -ss HS25 -i alt.fa -p -l 150 -m 400 -s 50 -f "$HALF" -rs "$SIM_SEED" -na -o alt_ > art_alt.log
+HAP2=ref.fa
+if [[ $PROFILE == sample2 ]]; then
+    HAP2=hap2.fa
+    bgzip -c background.vcf > background.vcf.gz && tabix -p vcf background.vcf.gz
+    bcftools norm --check-ref e -f ref.fa background.vcf.gz -Ov -o /dev/null 2> bg.err \
+        || { cat bg.err >&2; die "background REF does not match ref.fa"; }
+fi
+art_illumina -ss HS25 -i "$HAP2" -p -l 150 -m 400 -s 50 -f "$HALF" -rs "$((SIM_SEED + 1000000))" -na -o ref_ > art_ref.log
+python3 "$HERE/sv_sim.py" shuffle --seed "$SIM_SEED" --alt1 alt_1.fq --alt2 alt_2.fq \
     --ref1 ref_1.fq --ref2 ref_2.fq --out1 reads_1.fq --out2 reads_2.fq >&2
 rm -f alt_1.fq alt_2.fq ref_1.fq ref_2.fq
 
@@ -106,6 +125,7 @@ log "checking the BAM against the truth set"
 python3 "$HERE/sv_sim.py" check --bam sample.bam --truth truth.vcf.gz --calls calls.vcf.gz --out checks.txt >&2
 
 FILES=(ref.fa ref.fa.fai truth.vcf.gz truth.vcf.gz.tbi sample.bam sample.bam.bai calls.vcf.gz calls.vcf.gz.tbi)
+if [[ $PROFILE == sample2 ]]; then FILES+=(background.vcf.gz background.vcf.gz.tbi); fi
 TOTAL_BYTES=$(stat -c %s "${FILES[@]}" | awk '{s+=$1} END{print s}')
 (( TOTAL_BYTES < MAX_TOTAL_BYTES - 100000 )) || die "demo files total $TOTAL_BYTES bytes"
 
@@ -124,6 +144,72 @@ summary_md() {
     echo "|---|---:|---:|---:|---:|"
     grep -v '^#' summary.tsv | tail -n +2 | awk -F'\t' '{printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5}'
 }
+if [[ $PROFILE == sample2 ]]; then
+N_HOM=$(zgrep -v '^#' truth.vcf.gz | awk -F'\t' '$10=="1/1"' | wc -l)
+{
+cat <<EOF
+# genaug SV demo data: the second sample
+
+A second sample to evaluate SV calls on, unlike the first (\`../README.md\`) in
+region, coverage and zygosity: another window of the same chromosome, at ${COV}x,
+with about 30 % of the SVs homozygous and background SNPs and small indels on
+both haplotypes. Made by \`make_demo.sh $SEED sample2\` (simulation seed $SIM_SEED) with \`sv_sim.py\` one
+directory up (about ${elapsed} s on 2 cores); do not edit the data by hand. genaug
+trains on the first sample (dataset \`demo_sv\`) and calls on this one
+(\`score.samples.demo_sample2\` in config/demo.yaml, with \`truth:\` this truth VCF).
+
+    bash resources/demo/sv/make_demo.sh $SEED sample2
+
+## Files
+
+| file | bytes |
+|---|---:|
+$(sizes)
+
+- \`ref.fa\` (+ \`.fai\`): 1,200,000 bp of human GRCh37 chromosome 20,
+  $WINDOW (no N), from \`20.fa.gz\` of Debian package vt-examples
+  $VT_VERSION; contig \`20\`, window coordinates (position 1 here is the window's
+  first base). md5 of the sequence: \`$REF_MD5\`.
+- \`truth.vcf.gz\` (+ \`.tbi\`): the $N_TRUTH planted SVs, as in the first sample
+  (symbolic ALT, SVTYPE, SVLEN, END; END = POS for INS), sample \`SAMPLE\`:
+  $N_HOM homozygous (\`GT=1/1\`, a seeded draw of round(0.3 x $N_TRUTH)), the rest \`0/1\`.
+- \`background.vcf.gz\` (+ \`.tbi\`): the background small variants, phased GT
+  (one third each 0|1, 1|0, 1|1 on average), at least 50 bp from every SV: SNPs at
+  1 per kb and indels of 1-15 bp (half deletions, half insertions) at 1 per 10 kb
+  ($(grep -o 'background: .*' plant.log | sed 's/background: //')).
+  Passes \`bcftools norm --check-ref e -f ref.fa\`.
+- \`sample.bam\` (+ \`.bai\`): $N_READS reads (2x150 bp, ART HS25, insert 400 +- 50 bp)
+  at ${COV}x: ${HALF}x from haplotype 1 (every SV, its background variants) and ${HALF}x
+  from haplotype 2 (the homozygous SVs, its background variants); pairs shuffled
+  and renamed as in the first sample; \`bwa mem -K 20000000 -t 2 -R '@RG\tID:S\tSM:SAMPLE'\`.
+- \`calls.vcf.gz\` (+ \`.tbi\`): all $N_CALLS records of \`delly call -g ref.fa
+  sample.bam\` (DELLY $DELLY_VERSION; $DELLY_TYPES; $DELLY_PASS PASS), unfiltered.
+
+## Planted SVs by type and size band (SVLEN, bp)
+
+$(summary_md)
+
+Planted as in the first sample (SURVIVOR per size band on 9 pieces, frozen
+seed-derived clock, every run checked); runs used:
+
+\`\`\`
+$(grep '^#' summary.tsv | sed 's/^# //')
+\`\`\`
+
+## Checks on the BAM (sv_sim.py check)
+
+\`\`\`
+$(cat checks.txt)
+\`\`\`
+
+## Reproducibility
+
+md5 of \`samtools view sample.bam\` = \`$READS_MD5\`; md5 of
+\`zcat truth.vcf.gz | grep -v '^##'\` = \`$TRUTH_MD5\`. Tool versions as in
+\`../README.md\`; runtime ${elapsed} s (seed $SEED, COV ${COV}).
+EOF
+} > README.md
+else
 {
 cat <<EOF
 # genaug SV demo data
@@ -228,6 +314,7 @@ truth.vcf.gz and calls.vcf.gz.
 \`expected_qc_pileups.png\` is the QC figure \`snakemake --cores 2\` makes from these files (seed 1): compare yours with it.
 EOF
 } > README.md
+fi
 
 for f in "${FILES[@]}" README.md; do cp "$f" "$OUT/$f.tmp.$$" && mv "$OUT/$f.tmp.$$" "$OUT/$f"; done
 log "done in ${elapsed} s: $N_TRUTH truth SVs, $N_READS reads, $N_CALLS DELLY records -> $OUT"

@@ -69,7 +69,7 @@ def write_fasta(path, name, seq, width=60):
 
 
 def apply_events(ref, events, ins_seqs):
-    """events: (s, e, type) 0-based, non-overlapping; ins_seqs[s] for INS."""
+    """events: (s, e, type) 0-based, non-overlapping; ins_seqs[s] for INS and SUB."""
     out, cur = [], 0
     for s, e, t in sorted(events):
         assert s >= cur, "overlapping events"
@@ -84,6 +84,9 @@ def apply_events(ref, events, ins_seqs):
             cur = s
         elif t == "INV":
             out.append(ref[s:e][::-1].translate(COMP))
+            cur = e
+        elif t == "SUB":  # background SNP or small deletion: ref[s:e] replaced by ins_seqs[s]
+            out.append(ins_seqs[s])
             cur = e
         else:
             raise ValueError(t)
@@ -237,6 +240,9 @@ def cmd_plant(a):
         sys.exit("lifted truth does not rebuild the altered genome")
     write_fasta(a.alt_out, chrom, alt_genome)
     all_events.sort()
+    genotypes = {ev: "0/1" for ev in all_events}
+    if a.hom_share > 0 or a.background:
+        genotypes = second_haplotype(a, chrom, ref, all_events, all_ins)
     with open(a.vcf_out, "w") as fh:
         fh.write("##fileformat=VCFv4.2\n")
         fh.write("##source=SURVIVOR_simSV(%s);genaug_make_demo.sh;seed=%d\n" % (a.survivor_version, a.seed))
@@ -260,8 +266,8 @@ def cmd_plant(a):
             svlen = -length if t == "DEL" else length
             end = s if t == "INS" else e
             pos = s  # 1-based base before the event == 0-based start
-            fh.write("%s\t%d\t%s_%03d\t%s\t<%s>\t.\tPASS\tSVTYPE=%s;SVLEN=%d;END=%d\tGT\t0/1\n"
-                     % (chrom, pos, t, counters[t], ref[pos - 1], t, t, svlen, end))
+            fh.write("%s\t%d\t%s_%03d\t%s\t<%s>\t.\tPASS\tSVTYPE=%s;SVLEN=%d;END=%d\tGT\t%s\n"
+                     % (chrom, pos, t, counters[t], ref[pos - 1], t, t, svlen, end, genotypes[(s, e, t)]))
     # summary: counts by type and band
     table = {}
     for s, e, t in all_events:
@@ -277,6 +283,77 @@ def cmd_plant(a):
             tot = [x + y for x, y in zip(tot, row + [sum(row)])]
         fh.write("all\t%d\t%d\t%d\t%d\n" % tuple(tot))
     print("planted %d SVs; altered genome %d bp (ref %d bp)" % (len(all_events), len(alt_genome), L))
+
+
+def second_haplotype(a, chrom, ref, sv_events, sv_ins):
+    """Two haplotypes instead of altered genome + reference: a seeded share ``a.hom_share`` of the SVs
+    is homozygous (on both), the rest on haplotype 1 only; background SNPs and small indels (1-15 bp,
+    outside every SV footprint +- 50 bp) go on haplotype 1, 2 or both (one third each). Rewrites
+    ``a.alt_out`` as haplotype 1, writes haplotype 2 to ``a.hap2_out`` and the background variants to
+    ``a.background_out`` (VCF). Returns {sv event: GT}."""
+    import random
+    rng = random.Random("genaug-sample2-%d" % a.seed)
+    n_hom = round(a.hom_share * len(sv_events))
+    hom = set(rng.sample(sv_events, n_hom))
+    genotypes = {ev: ("1/1" if ev in hom else "0/1") for ev in sv_events}
+    L = len(ref)
+    busy = sorted((s - 50, (s if t == "INS" else e) + 50) for s, e, t in sv_events)
+    starts = [b[0] for b in busy]
+
+    def free(lo, hi):
+        import bisect
+        i = bisect.bisect_right(starts, hi)
+        return not any(b[1] >= lo for b in busy[max(0, i - 3):i])
+
+    bg, taken = [], set()
+    n_snp, n_indel = int(L * a.snp_rate), int(L * a.indel_rate)
+    kinds = ["SNP"] * n_snp + ["INDEL"] * n_indel
+    for kind in kinds:
+        for _ in range(100):
+            s = rng.randrange(FLANK, L - FLANK)
+            n = 1 if kind == "SNP" else rng.randint(1, 15)
+            if not free(s - 2, s + n + 2) or any(x in taken for x in range(s - 2, s + n + 3)):
+                continue
+            if kind == "SNP":
+                seq, e, t = rng.choice([b for b in "ACGT" if b != ref[s]]), s + 1, "SNP"
+            elif rng.random() < 0.5:  # small deletion of ref[s:s+n] after base s-1 (VCF POS s)
+                seq, e, t = "", s + n, "DEL"
+            else:  # small insertion after base s (0-based s-1)
+                seq, e, t = "".join(rng.choice("ACGT") for _ in range(n)), s, "INS"
+            taken.update(range(s - 2, s + n + 3))
+            bg.append((s, e, t, seq, rng.choice(["0|1", "1|0", "1|1"])))
+            break
+    bg.sort()
+    haps = []
+    for h in (0, 1):
+        ev = [x for x in sv_events if h == 0 or x in hom]
+        ins = {x[0]: sv_ins[x[0]] for x in ev if x[2] == "INS"}
+        for s, e, t, seq, gt in bg:
+            if gt.split("|")[h] == "1":
+                ev.append((s, e, "SUB" if t != "INS" else "INS"))
+                ins[s] = seq
+        haps.append(apply_events(ref, ev, ins))
+    write_fasta(a.alt_out, chrom, haps[0])
+    write_fasta(a.hap2_out, chrom, haps[1])
+    with open(a.background_out, "w") as fh:
+        fh.write("##fileformat=VCFv4.2\n##source=genaug_make_demo.sh;background;seed=%d\n" % a.seed)
+        fh.write("##contig=<ID=%s,length=%d>\n" % (chrom, L))
+        fh.write('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n')
+        fh.write("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tSAMPLE\n")
+        for s, e, t, seq, gt in bg:
+            if t == "SNP":
+                pos, r, alt = s + 1, ref[s], seq
+            elif t == "DEL":
+                pos, r, alt = s, ref[s - 1:e], ref[s - 1]
+            else:
+                pos, r, alt = s, ref[s - 1], ref[s - 1] + seq
+            fh.write("%s\t%d\t.\t%s\t%s\t.\tPASS\t.\tGT\t%s\n" % (chrom, pos, r, alt, gt))
+    counts = {}
+    for x in bg:
+        counts[(x[2], x[4] == "1|1")] = counts.get((x[2], x[4] == "1|1"), 0) + 1
+    print("homozygous SVs: %d of %d; background: %s" % (n_hom, len(sv_events), ", ".join(
+        "%s %s %d" % (t, "hom" if h else "het", n) for (t, h), n in sorted(counts.items()))))
+    return genotypes
 
 
 def read_fastq(path):
@@ -412,6 +489,12 @@ def main():
     q.add_argument("--vcf-out", required=True)
     q.add_argument("--summary-out", required=True)
     q.add_argument("--survivor-version", default="unknown")
+    q.add_argument("--hom-share", type=float, default=0.0, help="share of SVs made homozygous")
+    q.add_argument("--background", action="store_true", help="add background SNPs and small indels")
+    q.add_argument("--snp-rate", type=float, default=0.001, help="background SNPs per bp")
+    q.add_argument("--indel-rate", type=float, default=0.0001, help="background small indels per bp")
+    q.add_argument("--hap2-out", help="second haplotype FASTA (with --hom-share / --background)")
+    q.add_argument("--background-out", help="background variants VCF (with --hom-share / --background)")
     q.set_defaults(func=cmd_plant)
     q = sub.add_parser("shuffle")
     q.add_argument("--seed", type=int, required=True)

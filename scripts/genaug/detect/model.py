@@ -4,7 +4,9 @@
 ``torch.load(weights_only=True)``, so no pickled code runs): ``format``
 ("genaug-detector"), ``version``, ``detector`` (a ``registry.DETECTORS`` name),
 ``classes``, ``positive`` (index of the rare class), ``threshold`` (chosen
-on validation data), ``layout`` (the items' layout state: name, item_shape,
+on validation data, on the calibrated probabilities), ``temperature`` (the
+calibration fitted on validation data: ``calibrate``; absent in older files:
+1.0), ``layout`` (the items' layout state: name, item_shape,
 dtype, channels, ...), ``settings``, ``strategy``, ``state`` (network
 weights) and ``scaler`` (feature mean and sd, for detectors on features; else None).
 """
@@ -18,6 +20,7 @@ from ..items import conversion_rows
 from ..layouts import layout_from_state
 from ..outputs import replacing
 from . import registry
+from .calibrate import apply_temperature
 from .features import summary_features
 from .nets import detector_net
 
@@ -26,8 +29,10 @@ CHUNK = 128
 
 
 class Detector:
-    def __init__(self, name, classes, positive, threshold, layout, settings, strategy, net, scaler=None):
+    def __init__(self, name, classes, positive, threshold, layout, settings, strategy, net, scaler=None,
+                 temperature=1.0):
         self.name, self.classes, self.positive = name, list(classes), int(positive)
+        self.temperature = float(temperature)
         self.threshold, self.layout, self.settings, self.strategy = float(threshold), dict(layout), settings, strategy
         self.net, self.scaler = net, scaler
 
@@ -52,11 +57,11 @@ class Detector:
             raise InputError(source, f"items have channels {theirs} but the detector was trained on {mine}")
 
     def predict_proba(self, X, threads=None, device=None):
-        """Class probabilities, float64 (N, K), of encoded items ``X`` (numpy or memory map)."""
+        """Calibrated class probabilities, float64 (N, K), of encoded items ``X`` (numpy or memory map)."""
         set_threads(threads)
         if len(X) and tuple(np.asarray(X[:1]).shape[1:]) != self.item_shape:
             raise ValueError(f"items of shape {np.asarray(X[:1]).shape[1:]}; the detector takes {self.item_shape}")
-        return registry.get(self.name).call("predict", self, X, device)
+        return apply_temperature(registry.get(self.name).call("predict", self, X, device), self.temperature)
 
     def score(self, X, threads=None, device=None):
         """Probability of the rare (positive) class per item."""
@@ -67,7 +72,7 @@ class Detector:
                "positive": self.positive, "threshold": self.threshold, "layout": self.layout,
                "settings": self.settings, "strategy": self.strategy,
                "state": {k: v.detach().cpu() for k, v in self.net.state_dict().items()},
-               "scaler": self.scaler}
+               "scaler": self.scaler, "temperature": self.temperature}
         with replacing(path) as tmp:
             torch.save(obj, tmp)
 
@@ -93,7 +98,7 @@ def load_detector(path):
         raise InputError(path, f"weights do not fit the detector they describe ({str(e).splitlines()[0][:120]})")
     net.eval()
     return Detector(m["detector"], m["classes"], m["positive"], m["threshold"], m["layout"], m["settings"],
-                    m["strategy"], net, m["scaler"])
+                    m["strategy"], net, m["scaler"], m.get("temperature", 1.0))
 
 
 def build_network(m):

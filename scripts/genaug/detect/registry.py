@@ -18,7 +18,7 @@ Adding a detector is one entry in ``DETECTORS``:
    entry's name, so one function can serve several entries; ``X_train``
    already holds the synthetic items of a generator strategy; ``settings`` is
    ``resolve(...)``'s dict; choose the epoch and the threshold on the
-   validation items only, e.g. with ``metrics.choose_threshold``; the returned
+   validation items only, e.g. with ``calibrate.calibrate``; the returned
    ``Detector`` has ``name`` set to the new entry's name; an entry whose
    ``inputs`` hold "graph" also gets ``graph=(edge index, weights)``);
 2. write ``build(model) -> torch.nn.Module``: the untrained module of a loaded

@@ -12,8 +12,10 @@ lists them (``registry.DETECTORS``):
 
 Early stopping and the threshold use the validation split only: the epoch
 kept is the one with the best validation AUPRC of the rare class (ties: the
-lower validation loss), and the threshold is the one that maximises the
-validation F1 of the rare class. The test split is not an input here.
+lower validation loss); the probabilities are then calibrated on validation
+(temperature scaling) and the threshold is chosen on the calibrated
+validation probabilities (``calibrate``: 0.5 when it gives the best
+validation F1 of the rare class, else the middle of the F1-best range). The test split is not an input here.
 """
 
 import copy
@@ -32,8 +34,9 @@ from .. import items as items_mod
 from ..device import pick_device, seeded, set_threads
 from ..items import as_items, network_bytes, network_lookup
 from ..layouts import make_layout
-from ..metrics import average_precision, choose_threshold
+from ..metrics import average_precision
 from . import registry
+from .calibrate import calibrate
 from .features import summary_features
 from .model import Detector
 from .nets import detector_net
@@ -51,6 +54,7 @@ class DetectResult:
     best_epoch: int = 0
     seconds: float = 0.0
     device: str = "cpu"
+    calibration: dict = field(default_factory=dict)  # calibrate.calibrate's record (temperature, val NLL)
 
 
 def train_detector(detector, strategy, X_train, y_train, X_val, y_val, classes, positive, layout, channels=None,
@@ -159,9 +163,12 @@ def fit_network(name, strategy, X_train, y_train, X_val, y_val, classes, positiv
     detector = Detector(name=name, classes=list(map(str, classes)),
                         positive=int(positive), threshold=0.5, layout=lay.state(), settings=s,
                         strategy=strategy, net=net.cpu())
-    # the threshold from the scores the saved detector gives (from the items, as when it is applied)
-    detector.threshold = choose_threshold((y_val == positive).astype(int), detector.score(X_val, device=dev))
-    return DetectResult(detector, history, best[0], 0.0, str(dev))
+    # calibration and threshold from the scores the saved detector gives (from the items, as when applied)
+    calibration = calibrate(detector, detector.predict_proba(X_val, device=dev), y_val)
+    log.info("%s: temperature %.3g (val NLL %.4f -> %.4f), threshold %.4g on calibrated probabilities", strategy,
+             calibration["temperature"], calibration["val_nll_raw"], calibration["val_nll_calibrated"],
+             detector.threshold)
+    return DetectResult(detector, history, best[0], 0.0, str(dev), calibration)
 
 
 @torch.no_grad()
@@ -200,8 +207,8 @@ def fit_logistic(name, strategy, X_train, y_train, X_val, y_val, classes, positi
                                 "dtype": np.asarray(X_train[:1]).dtype.str},
                         settings=s, strategy=strategy, net=lin,
                         scaler={"mean": torch.from_numpy(mean), "std": torch.from_numpy(std)})
+    calibration = calibrate(detector, detector.predict_proba(X_val), y_val)
     proba = detector.predict_proba(X_val)
-    detector.threshold = choose_threshold((np.asarray(y_val) == positive).astype(int), proba[:, positive])
     val_ap = average_precision((np.asarray(y_val) == positive).astype(int), proba[:, positive])
     log.info("logistic: %d features, training loss %.4f, val AUPRC %.3f", F_train.shape[1], loss, val_ap)
-    return DetectResult(detector, [[1, loss, float("nan"), val_ap]], 1, 0.0, "cpu")
+    return DetectResult(detector, [[1, loss, float("nan"), val_ap]], 1, 0.0, "cpu", calibration)

@@ -125,7 +125,7 @@ def binary_metrics(y_true, score, threshold):
     }
 
 
-def choose_threshold(y_true, score):
+def choose_threshold(y_true, score, prefer=None):
     """Decision threshold maximising F1 (meant for validation data), placed inside the gap
     of scores below the F1-best one.
 
@@ -136,6 +136,8 @@ def choose_threshold(y_true, score):
     where every threshold makes the same calls on these items: the candidate
     itself is the edge of the gap, and a new item scoring a hair below it
     would be called negative, which would understate recall on new data.
+    ``prefer`` (e.g. 0.5 for calibrated probabilities): returned instead when
+    it lies in that gap, i.e. when it makes the same, F1-best, calls.
     Returns 0.5 when there is no positive item (F1 is 0 for every candidate).
     """
     y = _labels(y_true)
@@ -147,9 +149,11 @@ def choose_threshold(y_true, score):
     f1 = _ratio(2 * precision * recall, precision + recall)
     best = int(np.flatnonzero(f1 >= f1.max() - 1e-12)[-1])  # ties: the largest threshold
     t = float(thr[best])
+    lo = float(thr[best - 1]) if best else -np.inf
+    if prefer is not None and lo < prefer <= t:
+        return float(prefer)
     if best == 0:
         return t
-    lo = float(thr[best - 1])
     mid = float(expit((logit(np.clip(t, 1e-12, 1 - 1e-12)) + logit(np.clip(lo, 1e-12, 1 - 1e-12))) / 2))
     return mid if lo < mid <= t else t
 
