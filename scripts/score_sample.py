@@ -6,7 +6,7 @@ from genaug.score import score_candidates
 
 with rule_script(snakemake):
     score_candidates(
-        model=snakemake.input.model,
+        model=list(snakemake.input.models),
         bam_path=snakemake.input.bam,
         reference=snakemake.input.reference,
         candidates=snakemake.input.candidates,
@@ -15,4 +15,6 @@ with rule_script(snakemake):
         settings=SvSettings.from_config(snakemake.params.settings),
         threads=snakemake.threads,
         rename_key=f"score.samples.{snakemake.wildcards.sample}.contig_rename",
+        library=snakemake.input.library,
+        warn_factor=snakemake.params.warn_factor,
     )

@@ -1,6 +1,7 @@
 """Rule train_detector: one detector, one strategy, one replicate seed; threshold on val, metrics on test."""
 
 
+import numpy as np
 import pandas as pd
 
 from genaug.augment import rare_class
@@ -20,13 +21,17 @@ with rule_script(snakemake) as log:
     # items are read from the files a batch at a time: memory does not grow with their number
     X_syn = ItemSet.from_file(snakemake.input.synthetic) if "synthetic" in snakemake.input.keys() else None
     X_val = ItemSet.from_file(snakemake.input.encoded, split.val)
-    X_train = ItemSet.from_file(snakemake.input.encoded, split.train)
+    X_train, y_train = ItemSet.from_file(snakemake.input.encoded, split.train), enc.y[split.train]
+    if "downsampled" in snakemake.input.keys():  # sv: the train items again at lower coverage (downsample_train)
+        low = load_encoded(snakemake.input.downsampled, mmap=True)
+        X_train, y_train = X_train.concat(ItemSet.from_file(snakemake.input.downsampled)), np.r_[y_train, low.y]
+        log.info("%d train items plus %d at lower coverage", len(split.train), len(low.y))
     graph = None
     if "graph" in snakemake.input.keys():  # gcn: the gene graph over the encoded genes
         from genaug.encode.expression import edge_index, read_genes
         genes = read_genes(snakemake.input.genes)["gene"].tolist()
         graph = edge_index(pd.read_csv(snakemake.input.graph, sep="\t", dtype={"gene_a": str, "gene_b": str}), genes)
-    result = train_detector(w.detector, w.strategy, X_train, enc.y[split.train], X_val,
+    result = train_detector(w.detector, w.strategy, X_train, y_train, X_val,
                             enc.y[split.val], list(enc.classes), positive, enc.layout, channels=enc.channels,
                             X_synthetic=X_syn, settings=p.settings, seed=p.seed, threads=snakemake.threads,
                             graph=graph)
@@ -38,7 +43,8 @@ with rule_script(snakemake) as log:
                               weights=load_weights(snakemake.input.encoded), val_idx=split.val)
     metrics.update(dataset=w.dataset, detector=w.detector, strategy=w.strategy, replicate=int(w.seed), seed=p.seed,
                    best_epoch=result.best_epoch, device=result.device, calibration=result.calibration,
-                   n_train_real=len(split.train), n_train_synthetic=0 if X_syn is None else len(X_syn))
+                   n_train_real=len(split.train), n_train_downsampled=len(y_train) - len(split.train),
+                   n_train_synthetic=0 if X_syn is None else len(X_syn))
     write_tsv(preds, out.predictions)
     write_json(metrics, out.metrics)
     t = metrics["test"]

@@ -4,6 +4,7 @@ import json
 
 import pandas as pd
 
+from genaug.callsets import callsets_markdown, callsets_rows
 from genaug.logs import rule_script
 from genaug.outputs import write_text, write_tsv
 from genaug.report import dataset_markdown, strata_markdown, strata_rows, summary_markdown, summary_rows
@@ -34,6 +35,10 @@ with rule_script(snakemake) as log:
             strata = pd.read_csv(inp[f"{dataset}_strata"], sep="\t")
             rows.append(strata_rows(dataset, strata))
             sections.append(strata_markdown(strata))
+    for sample in snakemake.params.evaluated:  # score.samples with a truth VCF (evaluate_calls)
+        calls = pd.read_csv(inp[f"{sample}_calls"], sep="\t")
+        rows.append(callsets_rows(sample, calls))
+        sections.append(callsets_markdown(sample, calls))
     write_tsv(pd.concat(rows, ignore_index=True), snakemake.output.tsv)
     write_text(summary_markdown(sections), snakemake.output.md)
     log.info("wrote %s and %s", snakemake.output.tsv, snakemake.output.md)

@@ -24,6 +24,7 @@ Every input is checked before any read is stacked; outputs are written through
 """
 
 import logging
+import os
 import time
 from collections import Counter
 
@@ -31,7 +32,7 @@ import numpy as np
 import pandas as pd
 import pysam
 
-from .detect import load_detector
+from .detect import load_detectors
 from .encode import channels as ch
 from .encode import checks, evidence, loci
 from .encode.pileup import breakpoint_windows
@@ -94,13 +95,18 @@ def _records(path, rename, contig_lengths, rename_key):
     return pd.DataFrame(rows, columns=["id", "chrom", "pos", "svtype", "scorable"])
 
 
+def model_label(model):
+    """A model path as written in the VCF header and the log; replicate paths as 'mean of a b c'."""
+    return str(model) if isinstance(model, (str, os.PathLike)) else "mean of " + " ".join(map(str, model))
+
+
 def plan_scoring(model, bam_path, reference, candidates, settings=SvSettings(), rename_key="contig_rename"):
     """Every check, before any read is stacked. Returns (detector, records, items, stack settings,
     contig names): ``records`` has one row per VCF record; ``items`` one row per scorable record
     (its row in ``records`` in ``record``, its contig's index in ``tid``), sorted by locus."""
-    detector = load_detector(model)
+    detector = load_detectors(model)  # several replicate models: the mean of their calibrated probabilities
     item_shape = settings.stack_settings((0, 0)).item_shape
-    detector.check((0,) + item_shape, ch.CHANNELS, model)
+    detector.check((0,) + item_shape, ch.CHANNELS, model_label(model))
     checks.check_vcf(candidates)
     bam = checks.open_alignments(bam_path, reference)
     fasta = checks.open_reference(reference)
@@ -162,17 +168,36 @@ def _write_vcf(candidates, tmp, detector, model, threshold, scores, passes):
     return filters
 
 
+def warn_library_shift(library, bam_path, reference, settings, factor):
+    """One warning line when ``bam_path``'s median depth or insert size is more than ``factor`` from the
+    training BAM's (``library``: the dataset's library.json)."""
+    import json
+
+    from .encode.coverage import library_shift, library_stats
+    with open(library) as fh:
+        train = json.load(fh)
+    shift = library_shift(train, library_stats(bam_path, reference, settings), factor)
+    if shift:
+        log.warning("%s is unlike the BAM the detector was trained on: %s; its scores may not hold here",
+                    bam_path, "; ".join(shift))
+    return shift
+
+
 def score_candidates(model, bam_path, reference, candidates, out_vcf, out_tsv, settings=SvSettings(),
-                     threads=1, rename_key="contig_rename"):
-    """Score every record of ``candidates`` in ``bam_path`` with the detector at ``model``; write
-    ``out_vcf`` (bgzipped, with a tabix index ``out_vcf.tbi``) and ``out_tsv``. Returns the TSV table."""
+                     threads=1, rename_key="contig_rename", library=None, warn_factor=1.5):
+    """Score every record of ``candidates`` in ``bam_path`` with the detector at ``model`` (a path, or the
+    paths of replicate detectors, averaged); write ``out_vcf`` (bgzipped, with a tabix index
+    ``out_vcf.tbi``) and ``out_tsv``. ``library``: the training BAM's library.json, to warn when this BAM
+    differs by more than ``warn_factor``. Returns the TSV table."""
     t0 = time.monotonic()
     detector, records, items, stack, tid_names = plan_scoring(model, bam_path, reference, candidates,
                                                               settings, rename_key)
+    if library:
+        warn_library_shift(library, bam_path, reference, settings, warn_factor)
     threshold = round(detector.threshold, DECIMALS)
     reasons = Counter(records.svtype[~records.scorable])
     log.info("%s: %d records, %d to score with detector %s (strategy %s, threshold %s)%s", candidates,
-             len(records), len(items), model, detector.strategy, threshold,
+             len(records), len(items), model_label(model), detector.strategy, threshold,
              "; not scored: " + ", ".join(f"{t} {n}" for t, n in sorted(reasons.items())) if reasons else "")
     if not len(items):
         log.warning("%s: no DEL, DUP, INV or INS record to score; every record is written with FILTER %s",
@@ -189,7 +214,8 @@ def score_candidates(model, bam_path, reference, candidates, out_vcf, out_tsv, s
     scored = records.scorable.to_numpy()
     out_vcf, out_tsv = str(out_vcf), str(out_tsv)
     with replacing(out_tsv, out_vcf + ".tbi", out_vcf) as (tmp_tsv, tmp_tbi, tmp_vcf):
-        records["filter"] = _write_vcf(candidates, tmp_vcf, detector, model, threshold, scores, passes)
+        records["filter"] = _write_vcf(candidates, tmp_vcf, detector, model_label(model), threshold, scores,
+                                       passes)
         pysam.tabix_index(tmp_vcf, preset="vcf", force=True, index=tmp_tbi)
         records["score"] = scores
         table = records[TSV_COLUMNS]

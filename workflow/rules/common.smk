@@ -215,14 +215,14 @@ def _check_score_samples():
                 f"{key}.strategy: '{sm['strategy']}' is not a strategy of detector {sm['detector']} of "
                 f"dataset {sm['dataset']} ({', '.join(detector_strategies(sm['dataset'], sm['detector']))})"
             )
-        if sm["replicate"] not in detector_replicates(sm["detector"]):
+        if sm["replicate"] != "mean" and sm["replicate"] not in detector_replicates(sm["detector"]):
             stop(
                 f"{key}.replicate: {sm['replicate']} but detector {sm['detector']} runs replicates "
                 f"{', '.join(map(str, detector_replicates(sm['detector'])))} (detect.replicates: "
                 f"{config['detect']['replicates']})"
             )
-        for k in ("bam", "reference", "candidates"):
-            if not os.path.exists(sm[k]):
+        for k in ("bam", "reference", "candidates", "truth"):
+            if sm.get(k) and not os.path.exists(sm[k]):
                 stop(f"{key}.{k}: file {sm[k]} not found")
 
 
@@ -269,6 +269,7 @@ def get_final_outputs():
     out += ["results/report/summary.tsv", "results/report/summary.md"]
     for name in SCORE_SAMPLES:
         out += [f"results/score/{name}.vcf.gz", f"results/score/{name}.tsv"]
+    out += [f"results/score/{name}.eval.tsv" for name in evaluated_samples()]
     return out
 
 
@@ -306,6 +307,17 @@ def get_encode_sv_input(wildcards):
         if ds.get(key):
             inputs[key] = ds[key]
     return inputs
+
+
+def get_library_input(wildcards):
+    """The dataset's alignments and reference, with indexes (measure_library, downsample_train)."""
+    ds = DATASETS[wildcards.dataset]
+    return {
+        "bam": ds["bam"],
+        "bam_index": _alignment_index(ds["bam"]),
+        "reference": ds["reference"],
+        "reference_index": ds["reference"] + ".fai",
+    }
 
 
 def get_truth_settings(wildcards):
@@ -408,6 +420,8 @@ def get_detector_input(wildcards):
     inputs = {"encoded": f"results/{d}/encoded.npz", "split": f"results/{d}/split.npz"}
     if wildcards.strategy in dataset_generators(d):
         inputs["synthetic"] = f"results/{d}/synthetic/{wildcards.strategy}.npz"
+    if DATASETS[d]["kind"] == "sv" and config["encode"]["sv_downsample"]:
+        inputs["downsampled"] = f"results/{d}/downsampled.npz"  # train items at lower coverage
     if "graph" in genaug_detect.DETECTORS[wildcards.detector].inputs:
         inputs.update(graph=f"results/{d}/graph.tsv", genes=f"results/{d}/genes.tsv")
     return inputs
@@ -447,8 +461,11 @@ def get_detector_runs(filename):
 def get_score_input(wildcards):
     """Named inputs of score_sample: the dataset's detector, the new BAM, reference and candidate VCF, with indexes."""
     sm = SCORE_SAMPLES[wildcards.sample]
+    reps = detector_replicates(sm["detector"]) if sm["replicate"] == "mean" else [sm["replicate"]]
+    run = f"results/{sm['dataset']}/detect/{sm['detector']}/{sm['strategy']}"
     return {
-        "model": f"results/{sm['dataset']}/detect/{sm['detector']}/{sm['strategy']}/seed{sm['replicate']}/model.pt",
+        "models": [f"{run}/seed{r}/model.pt" for r in reps],  # replicate: mean averages them all
+        "library": f"results/{sm['dataset']}/library.json",
         "bam": sm["bam"],
         "bam_index": _alignment_index(sm["bam"]),
         "reference": sm["reference"],
@@ -456,6 +473,21 @@ def get_score_input(wildcards):
         "candidates": sm["candidates"],
         "candidates_index": _vcf_index(sm["candidates"]),
     }
+
+
+def get_evaluate_input(wildcards):
+    """Named inputs of evaluate_calls: the scored VCF and the sample's truth VCF."""
+    sm = SCORE_SAMPLES[wildcards.sample]
+    return {
+        "scored": f"results/score/{wildcards.sample}.vcf.gz",
+        "truth": sm["truth"],
+        "truth_index": _vcf_index(sm["truth"]),
+    }
+
+
+def evaluated_samples():
+    """score.samples with a truth VCF: the ones evaluate_calls runs on."""
+    return [name for name, sm in SCORE_SAMPLES.items() if sm.get("truth")]
 
 
 def get_score_settings(wildcards):
@@ -540,4 +572,7 @@ def get_summary_input(wildcards):
             inputs[f"{name}_runs"] = f"results/{name}/detect/runs.tsv"
         if DATASETS[name]["kind"] == "sv":
             inputs[f"{name}_strata"] = f"results/{name}/detect/by_type_size.tsv"
+    for name in evaluated_samples():  # score.samples with a truth: their calls against it
+        inputs[f"{name}_calls"] = f"results/score/{name}.eval.tsv"
+        inputs[f"{name}_calls_figure"] = f"results/report/{name}.calls.png"
     return inputs

@@ -49,3 +49,47 @@ rule encode_haplotypes:
         region=get_encode_region,
     script:
         "../../scripts/encode_haplotypes.py"
+
+
+rule measure_library:
+    input:
+        unpack(get_library_input),
+    output:
+        stats="results/{dataset}/library.json",
+    log:
+        "results/logs/measure_library/{dataset}.log",
+    wildcard_constraints:
+        dataset=datasets_of_kind("sv"),
+    conda:
+        "../../envs/bam.yaml"
+    params:
+        settings=get_encode_settings,
+        seed=config["seed"],
+    script:
+        "../../scripts/measure_library.py"
+
+
+rule downsample_train:
+    input:
+        unpack(get_library_input),
+        samples="results/{dataset}/samples.tsv",
+        split="results/{dataset}/split.npz",
+    output:
+        downsampled="results/{dataset}/downsampled.npz",
+    log:
+        "results/logs/downsample_train/{dataset}.log",
+    benchmark:
+        "results/benchmarks/downsample_train/{dataset}.tsv"
+    wildcard_constraints:
+        dataset=datasets_of_kind("sv"),
+    conda:
+        "../../envs/bam.yaml"
+    threads: 2
+    resources:
+        mem_mb=2000,
+    params:
+        settings=get_encode_settings,
+        fractions=config["encode"]["sv_downsample"],
+        seed=config["seed"],
+    script:
+        "../../scripts/downsample_train.py"

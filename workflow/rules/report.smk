@@ -59,6 +59,7 @@ rule write_summary:
         "../../envs/report.yaml"
     params:
         datasets=list(DATASETS),
+        evaluated=evaluated_samples(),
     script:
         "../../scripts/write_summary.py"
 

@@ -20,5 +20,24 @@ rule score_sample:
         mem_mb=4000,
     params:
         settings=get_score_settings,
+        warn_factor=config["score"]["warn_library_factor"],
     script:
         "../../scripts/score_sample.py"
+
+
+rule evaluate_calls:
+    input:
+        unpack(get_evaluate_input),
+    output:
+        table="results/score/{sample}.eval.tsv",
+        figure=report(
+            "results/report/{sample}.calls.png",
+            caption="../report/calls.rst",
+            category="SV calls",
+        ),
+    log:
+        "results/logs/evaluate_calls/{sample}.log",
+    conda:
+        "../../envs/report.yaml"
+    script:
+        "../../scripts/evaluate_calls.py"

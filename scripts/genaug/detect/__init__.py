@@ -20,10 +20,11 @@ import importlib
 from .registry import BUILTIN_STRATEGIES, DEFAULTS, DETECTORS, DetectorSpec, resolve, strategies_of
 
 _LAZY = {"DetectResult": ".train", "train_detector": ".train", "Detector": ".model", "load_detector": ".model",
+         "load_detectors": ".model",
          "feature_names": ".features", "summary_features": ".features"}
 
 __all__ = ["BUILTIN_STRATEGIES", "DEFAULTS", "DETECTORS", "DetectResult", "Detector", "DetectorSpec",
-           "feature_names", "load_detector", "resolve", "strategies_of", "summary_features", "train_detector"]
+           "feature_names", "load_detector", "load_detectors", "resolve", "strategies_of", "summary_features", "train_detector"]
 
 
 def __getattr__(name):

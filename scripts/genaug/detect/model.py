@@ -101,6 +101,38 @@ def load_detector(path):
                     m["strategy"], net, m["scaler"], m.get("temperature", 1.0))
 
 
+class ReplicateMean:
+    """Replicate detectors (one detector and strategy, several seeds) used as one: the mean of their
+    calibrated probabilities, against the mean of their thresholds. Same interface as ``Detector``."""
+
+    def __init__(self, detectors, paths=()):
+        first = detectors[0]
+        for d, p in zip(detectors[1:], list(paths)[1:]):
+            if (d.name, d.classes, d.positive, d.item_shape, d.channels) != (
+                    first.name, first.classes, first.positive, first.item_shape, first.channels):
+                raise InputError(p, f"is not a replicate of {list(paths)[0]} (detector, classes or item shape differ)")
+        self.detectors, self.paths = list(detectors), [str(p) for p in paths]
+        self.name, self.classes, self.positive = first.name, first.classes, first.positive
+        self.strategy, self.layout = first.strategy, first.layout
+        self.threshold = float(np.mean([d.threshold for d in detectors]))
+
+    item_shape, channels, check = Detector.item_shape, Detector.channels, Detector.check
+
+    def predict_proba(self, X, threads=None, device=None):
+        return np.mean([d.predict_proba(X, threads, device) for d in self.detectors], 0)
+
+    def score(self, X, threads=None, device=None):
+        return self.predict_proba(X, threads, device)[:, self.positive]
+
+
+def load_detectors(paths):
+    """One path: that Detector; several (replicate seeds): their ``ReplicateMean``."""
+    paths = [paths] if isinstance(paths, (str, bytes)) or not hasattr(paths, "__iter__") else list(paths)
+    if len(paths) == 1:
+        return load_detector(paths[0])
+    return ReplicateMean([load_detector(p) for p in paths], paths)
+
+
 def build_network(m):
     """The untrained network of a network detector's model-file dict."""
     return detector_net(m["detector"], layout_from_state(m["layout"]).net_shape, len(m["classes"]), m["settings"])

@@ -3,6 +3,12 @@
 - ``cnn`` (``image``): a DeepSV-like CNN: blocks of 3x3 convolution, batch norm,
   LeakyReLU and 2x2 max pooling (the first block strided, since pileups are
   wide), then global average and max pooling, dropout and a linear layer.
+  With ``depth_channel`` (default) it also sees the item's relative coverage:
+  per column, the reads present (1 minus the network channel 0, the base
+  channel's "no read" code) divided by the item's median over columns,
+  capped at 2 and halved (1 = 0.5), as one more input channel. A deletion or a
+  duplication then looks the same at 8x and at 30x in that channel, where the
+  absolute number of rows differs (``depth_profile``).
 - ``conv1d`` (``sequence``): the DeepChem TF-binding notebook's network
   (``conv1d.NotebookConv1D``): three convolutions of 15 filters of 10 bases,
   ReLU and dropout 0.5 each, flatten, a linear layer.
@@ -16,10 +22,24 @@ from torch import nn
 
 from .conv1d import NotebookConv1D
 
+DEPTH_CAP = 2.0
+
+
+def depth_profile(x):
+    """(N, C, H, W) network-space pileups -> (N, 1, H, W): per column the reads present over the item's
+    median over columns (its own usual depth; the maximum when the median is 0), capped at DEPTH_CAP, / DEPTH_CAP."""
+    occ = (1.0 - x[:, 0]).sum(1)                                    # (N, W) rows holding a read
+    med = occ.median(1, keepdim=True).values
+    med = torch.where(med > 0, med, occ.amax(1, keepdim=True)).clamp_min(1e-6)
+    rel = (occ / med).clamp(max=DEPTH_CAP) / DEPTH_CAP
+    return rel[:, None, None, :].expand(-1, 1, x.shape[2], -1)
+
 
 class ConvDetector(nn.Module):
-    def __init__(self, in_channels, nd, n_classes, width, blocks, dropout):
+    def __init__(self, in_channels, nd, n_classes, width, blocks, dropout, depth_channel=False):
         super().__init__()
+        self.depth_channel = bool(depth_channel) and nd == 2
+        in_channels += self.depth_channel
         Conv = nn.Conv1d if nd == 1 else nn.Conv2d
         BN = nn.BatchNorm1d if nd == 1 else nn.BatchNorm2d
         Pool = nn.MaxPool1d if nd == 1 else nn.MaxPool2d
@@ -36,6 +56,8 @@ class ConvDetector(nn.Module):
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * cin, n_classes))
 
     def forward(self, x):
+        if self.depth_channel:
+            x = torch.cat([x, depth_profile(x).to(x.dtype)], 1)
         h = self.features(x).flatten(2)
         return self.head(torch.cat([h.mean(2), h.amax(2)], 1))
 
@@ -61,5 +83,7 @@ def detector_net(name, net_shape, n_classes, s):
     if name == "conv1d":
         return NotebookConv1D(net_shape[0], net_shape[1], n_classes)
     if name == "cnn":
-        return ConvDetector(net_shape[0], len(net_shape) - 1, n_classes, s["width"], s["blocks"], s["dropout"])
+        # model files from before depth_channel existed lack the key: they were trained without it
+        return ConvDetector(net_shape[0], len(net_shape) - 1, n_classes, s["width"], s["blocks"], s["dropout"],
+                            s.get("depth_channel", False))
     raise ValueError(f"no network for detector {name!r}")

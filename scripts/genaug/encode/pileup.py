@@ -10,6 +10,7 @@ overlaps; and all per-base work done with numpy over every read of a chunk
 of items at once. Python touches each read once, to copy out its fields.
 """
 
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,6 +64,8 @@ class StackSettings:
     insert_max: int = 1 << 30
     merge_gap: int = 5000          # windows closer than this share one BAM fetch
     max_fetch_span: int = 200_000  # one fetch never spans more than this
+    keep_fraction: float = 1.0     # below 1: keep only read pairs whose name hashes below this share
+    keep_seed: int = 0             # (``kept_by_name``; both mates share the name, so pairs stay whole)
 
     @property
     def width(self):
@@ -133,6 +136,12 @@ def _merged(starts, window):
     return ms, me
 
 
+def kept_by_name(name, fraction, seed):
+    """Read-level downsampling like ``samtools view -s``: a read is kept when a seeded hash of its
+    name (CRC32 of "seed:name", as a share of 2**32) is below ``fraction``; mates share a name."""
+    return zlib.crc32(f"{seed}:{name}".encode()) < fraction * 4294967296.0
+
+
 def _collect(bam, tid_names, win_tid, win_start, clusters, settings):
     """One fetch per cluster; keep reads that pass the filters and overlap a window.
 
@@ -143,6 +152,7 @@ def _collect(bam, tid_names, win_tid, win_start, clusters, settings):
     reads = _Reads()
     a_cl, a_st, a_en, a_obj = reads.cluster.append, reads.start.append, reads.end.append, reads.obj.append
     exclude, min_mapq, window = settings.exclude_flags, settings.min_mapq, settings.window
+    frac, seed = settings.keep_fraction, settings.keep_seed
     for c, (lo, hi) in enumerate(clusters):
         contig = tid_names[win_tid[lo]]
         ms, me = _merged(win_start[lo:hi], window)
@@ -152,6 +162,8 @@ def _collect(bam, tid_names, win_tid, win_start, clusters, settings):
         j, last = 0, len(ms) - 1
         for r in bam.fetch(contig, fetch_start, fetch_end):
             if r.flag & exclude or r.mapping_quality < min_mapq:
+                continue
+            if frac < 1.0 and not kept_by_name(r.query_name, frac, seed):
                 continue
             s = r.reference_start
             while j < last and me[j] <= s:
