@@ -143,8 +143,8 @@ def callsets_markdown(sample, table):
     f = lambda v: "n/a" if pd.isna(v) else f"{v:.3f}"
     for (by, stratum), g in table.groupby(["by", "stratum"], sort=False):
         g = g.set_index("callset")
-        cells = [f"{f(g.loc[c, 'f1'])} ({f(g.loc[c, 'precision'])} / {f(g.loc[c, 'recall'])}, {int(g.loc[c, 'n_calls'])} calls)"
-                 if c in g.index else "n/a" for c in CALLSETS]
+        cells = [f"{f(g.loc[c, 'f1'])} ({f(g.loc[c, 'precision'])} / {f(g.loc[c, 'recall'])}, "
+                 f"{int(g.loc[c, 'n_calls'])} calls)" if c in g.index else "n/a" for c in CALLSETS]
         name = "all" if by == "all" else f"{'type' if by == 'svtype' else 'size'} {stratum}"
         lines.append(f"| {name} | {int(g.iloc[0].n_truth)} | " + " | ".join(cells) + " |")
     lines += ["", "caller: the caller's PASS calls as given; caller_filtered: those genaug keeps (FILTER PASS); "

@@ -24,7 +24,8 @@ _LAZY = {"DetectResult": ".train", "train_detector": ".train", "Detector": ".mod
          "feature_names": ".features", "summary_features": ".features"}
 
 __all__ = ["BUILTIN_STRATEGIES", "DEFAULTS", "DETECTORS", "DetectResult", "Detector", "DetectorSpec",
-           "feature_names", "load_detector", "load_detectors", "resolve", "strategies_of", "summary_features", "train_detector"]
+           "feature_names", "load_detector", "load_detectors", "resolve", "strategies_of", "summary_features",
+           "train_detector"]
 
 
 def __getattr__(name):
