@@ -33,8 +33,8 @@ OUTPUTS = [f"results/{DS}/{f}" for f in
 # cnn: 2 strategies x 2 seeds; logistic (seed-free): 2 strategies x 1 seed
 RUNS = [("cnn", "none", 1), ("cnn", "none", 2), ("cnn", "class_weight", 1), ("cnn", "class_weight", 2),
         ("logistic", "none", 1), ("logistic", "class_weight", 1)]
-DETECT_RULES = {"train_detector": len(RUNS), "summarize_detection": 1, "summarize_sv_results": 1,
-                "plot_detection": 1, "write_summary": 1}
+DETECT_RULES = {"downsample_train": 1, "train_detector": len(RUNS), "summarize_detection": 1,
+                "summarize_sv_results": 1, "plot_detection": 1, "write_summary": 1}
 ALL_RULES = {"encode_sv": 1, "split_dataset": 1, "plot_qc": 1, **DETECT_RULES, "all": 1}
 
 

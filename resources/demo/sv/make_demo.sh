@@ -312,6 +312,10 @@ truth.vcf.gz and calls.vcf.gz.
 - runtime: ${elapsed} s (seed $SEED, COV ${COV})
 
 \`expected_qc_pileups.png\` is the QC figure \`snakemake --cores 2\` makes from these files (seed 1): compare yours with it.
+
+\`sample2/\`: a second sample to evaluate on (another chr20 window, 8x, about 30 % homozygous SVs,
+background SNPs and small indels, DELLY's calls, its truth), made by \`make_demo.sh 1 sample2\`;
+\`sample2/README.md\` describes it.
 EOF
 } > README.md
 fi
