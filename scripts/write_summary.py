@@ -4,10 +4,17 @@ import json
 
 import pandas as pd
 
-from genaug.callsets import callsets_markdown, callsets_rows
 from genaug.logs import rule_script
 from genaug.outputs import write_text, write_tsv
-from genaug.report import dataset_markdown, strata_markdown, strata_rows, summary_markdown, summary_rows
+from genaug.report import (
+    callsets_markdown,
+    callsets_rows,
+    dataset_markdown,
+    strata_markdown,
+    strata_rows,
+    summary_markdown,
+    summary_rows,
+)
 
 with rule_script(snakemake) as log:
     rows, sections = [], []

@@ -122,33 +122,3 @@ def evaluate_callsets(scored_vcf, truth_vcf):
             if tb.any() or cb.any():
                 rows.append(_row(name, "size", band, t_hit[tb], c_hit[cb]))
     return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def callsets_rows(sample, table):
-    """Long rows for summary.tsv (section ``calls``; dataset column: the scored sample)."""
-    rows = []
-    for r in table.itertuples():
-        for k in ("precision", "recall", "f1"):
-            rows.append({"dataset": sample, "section": "calls", "name": f"{r.callset}:{r.stratum}", "metric": k,
-                         "value": getattr(r, k), "spread": float("nan"), "n": r.n_truth, "n_negative": r.n_calls})
-    return pd.DataFrame(rows)
-
-
-def callsets_markdown(sample, table):
-    """A summary.md section: F1 (precision / recall) per stratum and call set."""
-    if table is None or not len(table):
-        return ""
-    lines = [f"### SV calls on {sample} against its truth (F1, precision / recall)", "",
-             "| stratum | truth SVs | " + " | ".join(CALLSETS) + " |", "|---|---|" + "---|" * len(CALLSETS)]
-    f = lambda v: "n/a" if pd.isna(v) else f"{v:.3f}"
-    for (by, stratum), g in table.groupby(["by", "stratum"], sort=False):
-        g = g.set_index("callset")
-        cells = [f"{f(g.loc[c, 'f1'])} ({f(g.loc[c, 'precision'])} / {f(g.loc[c, 'recall'])}, "
-                 f"{int(g.loc[c, 'n_calls'])} calls)" if c in g.index else "n/a" for c in CALLSETS]
-        name = "all" if by == "all" else f"{'type' if by == 'svtype' else 'size'} {stratum}"
-        lines.append(f"| {name} | {int(g.iloc[0].n_truth)} | " + " | ".join(cells) + " |")
-    lines += ["", "caller: the caller's PASS calls as given; caller_filtered: those genaug keeps (FILTER PASS); "
-              "own: genaug's own candidates it calls (INFO/GENAUG_SOURCE discover or both, FILTER PASS; empty "
-              "without them); union: both. Matching: same type, reciprocal overlap >= 0.5 or both breakpoints "
-              "within 500 bp. n/a: no call or no truth SV in the stratum.", ""]
-    return "\n".join(lines)

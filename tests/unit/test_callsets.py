@@ -4,7 +4,9 @@ import numpy as np
 import pysam
 import pytest
 
-from genaug.callsets import callsets, callsets_markdown, evaluate_callsets, read_sv_records
+from genaug.callsets import CALLSETS, callsets, evaluate_callsets, read_sv_records
+from genaug.report import CALLSETS as REPORT_CALLSETS
+from genaug.report import callsets_markdown, callsets_rows
 
 HEADER = """##fileformat=VCFv4.2
 ##contig=<ID=20,length=100000>
@@ -71,7 +73,11 @@ def test_a_caller_only_vcf_gives_caller_and_filtered_sets_and_empty_own(tmp_path
     assert _get(t, "caller", "svtype", "INS").recall == 0.0
     band = _get(t, "caller", "size", "1k-10k")                                   # the 3 kb DEL was LowQual
     assert (band.n_truth, band.tp_truth) == (1, 0)
-    assert "caller_filtered" in callsets_markdown("s2", t)
+    md = callsets_markdown("s2", t)
+    assert "| type DEL | 3 | 0.667 (0.667 / 0.667, 3 calls)" in md          # F1 (precision / recall, calls)
+    rows = callsets_rows("s2", t)
+    assert set(rows.section) == {"calls"} and len(rows) == 3 * len(t)
+    assert REPORT_CALLSETS == CALLSETS
 
 
 def test_genaug_source_sets_own_and_union_calls(tmp_path, truth):
