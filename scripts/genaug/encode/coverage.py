@@ -20,6 +20,7 @@ import logging
 
 import numpy as np
 import pandas as pd
+import pysam
 
 from .. import tensors
 from ..outputs import replacing
@@ -49,13 +50,21 @@ def library_stats(bam_path, reference, settings, seed=1, n_positions=400, n_pair
                         and r.reference_start <= p < (r.reference_end or 0):
                     n += 1
             depth.append(n)
+    # a fresh handle: reading to the end continues from where the fetches above left the file
+    bam = checks.open_alignments(bam_path, reference)
+    with checks.handles(bam):
         sizes_ins = []
         for r in bam.fetch(until_eof=True):
-            if (r.flag & _PROPER_ONLY) == 2 and r.template_length > 0 and r.mapping_quality >= 20:
+            if (r.flag & _PROPER_ONLY) == pysam.FPROPER_PAIR and r.template_length > 0 and r.mapping_quality >= 20:
                 sizes_ins.append(r.template_length)
                 if len(sizes_ins) >= n_pairs:
                     break
-        insert_range = estimate_insert_range(bam, settings, bam_path)
+    if settings.insert_size is not None:
+        insert_range = tuple(settings.insert_size)
+    elif len(sizes_ins) >= 100:
+        insert_range = tuple(int(q) for q in np.quantile(sizes_ins, settings.insert_size_quantiles))
+    else:
+        insert_range = (0, 1 << 30)
     return {"bam": str(bam_path), "median_depth": float(np.median(depth)), "positions": n_positions,
             "insert_median": float(np.median(sizes_ins)) if sizes_ins else None,
             "insert_range": [int(insert_range[0]), int(insert_range[1])]}
