@@ -64,6 +64,7 @@ def test_library_stats_see_20x_and_8x_and_the_shift_is_one_line():
     a, b = library_stats(BAM1, REF1, SvSettings(), seed=1), library_stats(BAM2, REF2, SvSettings(), seed=1)
     assert 17 <= a["median_depth"] <= 23 and 6 <= b["median_depth"] <= 10
     assert 380 <= a["insert_median"] <= 420 and abs(a["insert_median"] - b["insert_median"]) < 20
+    assert 200 < a["insert_range"][0] < 350 and 450 < a["insert_range"][1] < 650
     shift = library_shift(a, b, 1.5)
     assert len(shift) == 1 and "median depth" in shift[0] and "training BAM" in shift[0]
     assert library_shift(a, a, 1.5) == [] and library_shift(a, b, 3.0) == []
