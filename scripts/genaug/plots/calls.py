@@ -31,7 +31,8 @@ def plot_callsets(table, path, title=""):
         ax.set_ylim(0, 1.05)
         ax.grid(axis="y", alpha=0.3)
     axes[0].set_ylabel("against the sample's truth")
-    axes[-1].legend(fontsize=8, loc="lower right")
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, fontsize=8, loc="outside right upper")
     if title:
         fig.suptitle(title)
     save_figure(fig, path)
