@@ -32,8 +32,9 @@ Keys (every GAN generator takes the same keys; only defaults differ):
 - ``ema``: decay of the moving average of generator weights that is sampled
   from (0: sample the last weights).
 - ``lr``, ``beta`` (cvae): Adam learning rate, weight of the KL term.
-- classic: ``shuffle`` (permute read rows), ``subsample`` (keep a fraction of
-  the reads drawn from [subsample, 1]), ``shift`` (largest shift in columns,
+- classic: ``coverage`` ([lo, hi]: pileups, each read of a window is kept with
+  probability f drawn per item from [lo, hi], the reads re-stacked in order:
+  lower coverage, as downsampling the BAM; [1, 1] keeps every read), ``shift`` (largest shift in columns,
   each window), ``quality_jitter`` (largest change of a base quality, Phred),
   ``reverse_complement`` (probability, sequences), ``sequence_shift`` (largest
   shift in bases, sequences), ``noise`` (Gaussian noise,
@@ -84,7 +85,7 @@ DEFAULTS = {
     "cvae": {**RUN, **NET, "steps": 800, "latent": 32, "arch": "transpose", "lr": 1e-3, "beta": 1.0},
     # one multivariate normal per condition; shrinkage null: Ledoit-Wolf's (vectors only)
     "gaussian": {"shrinkage": None},
-    "classic": {"shuffle": True, "subsample": 0.7, "shift": 3, "quality_jitter": 2,
+    "classic": {"coverage": [0.5, 1.0], "shift": 3, "quality_jitter": 2,
                 "reverse_complement": 0.5, "sequence_shift": 5, "noise": 0.1, "mixup": 0.4, "crossovers": 8},
     # haplotypes (binary layout only); sizes for ~2,000 SNPs x ~700 haplotypes on 2 CPU cores
     # mlpgan: Yelmen et al.'s layout, L2, LeakyReLU and latent; for CPU cores, hidden layers of half the
