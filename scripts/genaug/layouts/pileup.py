@@ -1,8 +1,8 @@
 """What a read-stacked pileup can look like (the ``sv`` kind, ``image`` layout).
 
 The rules, from ``genaug.encode.channels``: one read per row and window, rows
-of each window sorted by alignment start (``aligned_starts``) with empty rows below the reads, ``base == 0`` means no read
-in a cell and such cells are zero in every channel. A read covers one
+of each window sorted by alignment start (``aligned_starts``) with empty rows
+below the reads, ``base == 0`` means no read in a cell and such cells are zero in every channel. A read covers one
 contiguous run of cells in a window (deletions inside a read are cells with
 the ``deletion`` code, soft clips are cells with a ``clip`` code), and strand,
 mapping quality and pair anomaly belong to the read, so they are constant
