@@ -42,6 +42,9 @@ Keys (every GAN generator takes the same keys; only defaults differ):
   an item of the same class, 0 = off, vectors), ``crossovers`` (recombination
   breakpoints, binary: each segment is copied from an item of the same class;
   ``bench/README.md`` says how 8 was chosen).
+- reads (pileups; see ``reads``): ``jitter`` (largest move, in columns, of a drawn read
+  without a clip; 0: reads keep their training places), ``cycle_bin`` (columns per
+  sequencing-cycle bin of the mismatch and base-quality models).
 - gaussian (vectors; see ``gaussian``): ``shrinkage`` (weight of the scaled identity in
   each class's covariance; null: the Ledoit-Wolf estimate).
 - mlpgan (haplotypes, after Yelmen et al. 2021; see ``mlpgan``; ``gan`` is its old name): ``g_hidden``,
@@ -83,6 +86,9 @@ DEFAULTS = {
     "wgan_gp": {**GAN, "steps": 300, "batch_size": 16, "loss": "wasserstein", "n_critic": 2, "lr_g": 1e-3,
                 "lr_d": 3e-4, "betas": [0.5, 0.9], "gradient_penalty": 10.0},
     "cvae": {**RUN, **NET, "steps": 800, "latent": 32, "arch": "transpose", "lr": 1e-3, "beta": 1.0},
+    # read-level pileups (see reads.py): unclipped reads moved by up to `jitter` columns; cell models by
+    # sequencing cycle in bins of `cycle_bin` columns
+    "reads": {"jitter": 8, "cycle_bin": 10},
     # one multivariate normal per condition; shrinkage null: Ledoit-Wolf's (vectors only)
     "gaussian": {"shrinkage": None},
     "classic": {"coverage": [0.5, 1.0], "shift": 3, "quality_jitter": 2,
@@ -106,7 +112,7 @@ DEFAULTS = {
 }
 GENERATORS = tuple(DEFAULTS)
 # generators made for one layout only; every other generator takes every layout
-ONLY_LAYOUTS = {"gaussian": ("vector",), "mlpgan": ("binary",), "rbm": ("binary",), "gru": ("binary",)}
+ONLY_LAYOUTS = {"reads": ("image",), "gaussian": ("vector",), "mlpgan": ("binary",), "rbm": ("binary",), "gru": ("binary",)}
 # old generator names, still read (configs, model files): old -> new
 RENAMED = {"gan": "mlpgan"}
 

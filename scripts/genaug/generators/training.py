@@ -3,7 +3,8 @@
 ``train`` writes, under ``out_dir``:
 
 - ``model.pt``: what ``sample`` needs (sampling networks, layout, settings,
-  classes); for ``classic`` the real items themselves; for ``gaussian`` each
+  classes); for ``classic`` the real items themselves; for ``reads`` the read
+  table and cell models (``reads``); for ``gaussian`` each
   condition's mean and shrunk covariance (``gaussian``);
 - ``history.tsv``: losses per step (every ``history_every`` steps);
 - ``checkpoint.pt``: every ``checkpoint_every`` steps, all networks,
@@ -31,7 +32,7 @@ from ..device import Precision, pick_device, rng_state, seeded, set_rng_state, s
 from ..items import as_items, network_lookup
 from ..layouts import layout_from_state, make_layout
 from ..outputs import replacing, write_text
-from . import classic, gaussian
+from . import classic, gaussian, reads
 from .family import schedule_keys
 from .gan import GAN
 from .gru import GRU
@@ -99,6 +100,14 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
     if generator == "classic":
         # the copying model keeps its items: model.pt holds the whole pool
         model.update(pool=torch.from_numpy(np.ascontiguousarray(np.asarray(X))), pool_cond=torch.from_numpy(cond_idx))
+        _save(model, paths["model"])
+        _write_history(paths["history"], ["step"], [])
+        return TrainResult(str(paths["model"]), str(paths["history"]), None, 0, 0, True,
+                           time.time() - t0, "cpu", s)
+    if generator == "reads":
+        if lay.pileup is None:
+            raise ValueError("generator reads learns pileups (image items with named pileup channels)")
+        model["fit"] = _tensors(reads.fit(X, cond_idx, n_cond, lay.pileup, s))
         _save(model, paths["model"])
         _write_history(paths["history"], ["step"], [])
         return TrainResult(str(paths["model"]), str(paths["history"]), None, 0, 0, True,
@@ -179,10 +188,20 @@ def sample_chunks(model_path, n, cond=None, seed=0, device=None, threads=None):
     if m["generator"] == "gaussian":
         Z = gaussian.draw(m["fit"], idx, np.random.default_rng(seed))
         return conditions, iter([lay.from_float(torch.from_numpy(Z).float())])
+    if m["generator"] == "reads":
+        return conditions, reads.draw_chunks(m["fit"], idx, lay.item_shape, lay.pileup.names, m["settings"],
+                                             np.random.default_rng(seed), chunk=SAMPLE_CHUNK)
     if m["generator"] == "classic":
         return conditions, classic.draw_chunks(m["pool"].numpy(), m["pool_cond"].numpy(), lay, m["settings"], idx,
                                                np.random.default_rng(seed), contigs=m.get("contigs"))
     return conditions, _generate_chunks(m, lay, idx, g, device)
+
+
+def _tensors(obj):
+    """numpy arrays in ``obj`` (nested dicts) as torch tensors, which ``torch.load(weights_only=True)`` reads."""
+    if isinstance(obj, dict):
+        return {k: _tensors(v) for k, v in obj.items()}
+    return torch.from_numpy(np.ascontiguousarray(obj)) if isinstance(obj, np.ndarray) else obj
 
 
 def _family(generator, lay, settings, n_cond, precision, train, contigs):
