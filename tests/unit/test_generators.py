@@ -453,3 +453,25 @@ def test_sampling_no_item_gives_an_empty_set(tmp_path, cond):
     result = generators.train("classic", vec, cond=cond, layout="vector", out_dir=tmp_path)
     X, c = generators.sample(result.model, 0, return_cond=True)
     assert X.shape == (0,) + vec.shape[1:] and len(c) == 0
+
+
+def test_classic_pool_lives_beside_the_model_and_is_read_in_chunks(tmp_path):
+    """model.pt keeps no items; pool.npz holds them, and drawing reads them from it a chunk at a time
+    (the same items as drawing from the pool in memory)."""
+    from genaug.items import ItemSet
+
+    x = toy("image", n=10)
+    generators.train("classic", x, layout="image", out_dir=tmp_path, channels=ch.CHANNELS)
+    m = torch.load(tmp_path / "model.pt", weights_only=True)
+    assert "pool" not in m and m["pool_items"] == 10
+    assert (tmp_path / "model.pt").stat().st_size < x.nbytes / 4
+    pool = ItemSet.from_file(tmp_path / m["pool_file"])
+    np.testing.assert_array_equal(np.asarray(pool), x)
+    S = generators.sample(tmp_path / "model.pt", 25, seed=4)
+    lay = layout_from_state(m["layout"])
+    again = classic.draw(x, m["pool_cond"].numpy(), lay, m["settings"], np.zeros(25, np.int64),
+                         np.random.default_rng(4))
+    np.testing.assert_array_equal(S, again)
+    (tmp_path / m["pool_file"]).unlink()
+    with pytest.raises(FileNotFoundError, match="training items are missing"):
+        generators.sample(tmp_path / "model.pt", 5, seed=4)

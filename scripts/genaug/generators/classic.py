@@ -30,6 +30,7 @@ from ..encode import channels as ch
 
 def draw(pool, pool_cond, layout, settings, want, rng, contigs=None):
     """``len(want)`` items, item i from the real items of class index ``want[i]``;
+    ``pool``: the real items (an array or an ``ItemSet``, whose rows are read when drawn);
     ``contigs``: first site of each contig (binary items)."""
     return np.concatenate(list(draw_chunks(pool, pool_cond, layout, settings, want, rng, contigs=contigs)))
 
@@ -60,9 +61,10 @@ def draw_chunks(pool, pool_cond, layout, settings, want, rng, chunk=128, contigs
         yield mosaic(pool, by_class, want, src, mate, s["crossovers"], rng, contigs)
     elif layout.pileup is None:
         yield pool[src].copy()
-    else:
+    else:  # a chunk's source items read at once (``pool`` may be an ItemSet on disk)
         for i in range(0, len(src), chunk):
-            yield np.stack([augment_pileup(pool[j], layout.pileup, s, rng) for j in src[i:i + chunk]])
+            items = pool[src[i:i + chunk]]
+            yield np.stack([augment_pileup(x, layout.pileup, s, rng) for x in items])
 
 
 def shift_sequences(X, most, rng):
@@ -100,7 +102,7 @@ def mosaic(pool, by_class, want, src, mate, crossovers, rng, contigs=None):
         segment = np.searchsorted(cuts, sites, side="right")
         more = rng.choice(by_class[want[i]], size=max(len(cuts) - 1, 0))
         sources = np.concatenate([[src[i], mate[i]], more])
-        out[i] = pool[sources[segment], sites]
+        out[i] = np.asarray(pool[sources])[segment, sites]
     return out
 
 
