@@ -112,7 +112,8 @@ DEFAULTS = {
 }
 GENERATORS = tuple(DEFAULTS)
 # generators made for one layout only; every other generator takes every layout
-ONLY_LAYOUTS = {"reads": ("image",), "gaussian": ("vector",), "mlpgan": ("binary",), "rbm": ("binary",), "gru": ("binary",)}
+ONLY_LAYOUTS = {"reads": ("image",), "gaussian": ("vector",), "mlpgan": ("binary",), "rbm": ("binary",),
+                "gru": ("binary",)}
 # old generator names, still read (configs, model files): old -> new
 RENAMED = {"gan": "mlpgan"}
 
