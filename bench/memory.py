@@ -132,7 +132,8 @@ def stage_classic(args):
         save_synthetic(Path(tmp) / "synthetic.npz", chunks, 1, enc.classes, enc.layout, "classic", condition=c,
                        channels=enc.channels)
         sample_s = time.perf_counter() - t1
-        pool_mb = (Path(tmp) / "pool.npz").stat().st_size / 2 ** 20
+        pool = Path(tmp) / "pool.npz"
+        pool_mb = pool.stat().st_size / 2 ** 20 if pool.exists() else 0.0  # 0: the pool inside model.pt
         model_kb = Path(r.model).stat().st_size / 2 ** 10
     return {"items": int(len(enc.y)), "train_items": int(len(split.train)), "pool_mb": round(pool_mb, 1),
             "model_kb": round(model_kb, 1), "seconds": train_s, "sampled": n, "sample_seconds": sample_s}
