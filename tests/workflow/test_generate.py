@@ -10,7 +10,7 @@ from genaug.split import load_split
 from genaug.tensors import load_encoded
 from test_workflow import DS, edit_config, planned_jobs, snakemake, tiny_config, write_config
 
-GENERATORS = ["classic", "cvae", "genegan"]
+GENERATORS = ["classic", "cvae", "genegan", "reads"]
 
 
 def generate_config():
