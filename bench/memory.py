@@ -1,6 +1,7 @@
 """Peak memory and wall time of encode, detector training and generator training at several sizes.
 
 Usage: python3 bench/memory.py [--sizes 2000 8000] [--out DIR] [--epochs 2] [--steps 40] [--threads 1]
+                               [--stages encode detect generate classic]
 
 For each size N, the bundled demo BAM is encoded at N real items (its 78 truth
 SVs plus N - 78 sampled negatives; items of 6 x 64 x 512 bytes, as on a real
@@ -13,7 +14,10 @@ resident memory (ru_maxrss) is its own:
   ``train_detector`` does), reading items from encoded.npz a batch at a time;
 - generate: ``genegan`` for --steps steps on every train item (conditioned on
   the class, so that the items it learns from grow with N), then
-  ``sample_synthetic``'s drawing of N/4 items into a file, a chunk at a time.
+  ``sample_synthetic``'s drawing of N/4 items into a file, a chunk at a time;
+- classic: the ``classic`` generator on every train item (its pool, written to
+  pool.npz beside model.pt), then N/4 items drawn from it into a file, a chunk
+  at a time (the pool read through ``ItemSet``).
 
 Prints one JSON line per stage and size, then a table. Memory flat in N is
 the point; wall time grows with N for encode and detection (every item is
@@ -106,7 +110,36 @@ def stage_generate(args):
             "seconds": train_s, "sampled": n, "sample_seconds": sample_s}
 
 
-STAGES = {"encode": stage_encode, "detect": stage_detect, "generate": stage_generate}
+def stage_classic(args):
+    from genaug import generators
+    from genaug.augment import save_synthetic
+    from genaug.items import ItemSet
+    from genaug.split import load_split
+    from genaug.tensors import load_encoded
+    d = Path(args.dir)
+    enc = load_encoded(d / "encoded.npz", mmap=True)
+    split = load_split(d / "split.npz")
+    X = ItemSet.from_file(d / "encoded.npz", split.train)
+    cond = enc.classes[enc.y[split.train]]
+    with tempfile.TemporaryDirectory(dir=d) as tmp:
+        t0 = time.perf_counter()
+        r = generators.train("classic", X, cond=cond, layout=enc.layout, seed=1, out_dir=tmp,
+                             threads=args.threads, channels=enc.channels)
+        train_s = time.perf_counter() - t0
+        n = int(len(enc.y)) // 4
+        t1 = time.perf_counter()
+        c, chunks = generators.sample_chunks(r.model, n, cond=enc.classes[0], seed=2, threads=args.threads)
+        save_synthetic(Path(tmp) / "synthetic.npz", chunks, 1, enc.classes, enc.layout, "classic", condition=c,
+                       channels=enc.channels)
+        sample_s = time.perf_counter() - t1
+        pool = Path(tmp) / "pool.npz"
+        pool_mb = pool.stat().st_size / 2 ** 20 if pool.exists() else 0.0  # 0: the pool inside model.pt
+        model_kb = Path(r.model).stat().st_size / 2 ** 10
+    return {"items": int(len(enc.y)), "train_items": int(len(split.train)), "pool_mb": round(pool_mb, 1),
+            "model_kb": round(model_kb, 1), "seconds": train_s, "sampled": n, "sample_seconds": sample_s}
+
+
+STAGES = {"encode": stage_encode, "detect": stage_detect, "generate": stage_generate, "classic": stage_classic}
 
 
 def run_child(stage, n, d, args):
@@ -125,6 +158,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--stages", nargs="+", choices=list(STAGES), default=list(STAGES))
     ap.add_argument("--child", choices=list(STAGES))
     ap.add_argument("--n", type=int)
     ap.add_argument("--dir")
@@ -141,7 +175,7 @@ def main():
     for n in args.sizes:
         d = base / f"n{n}"
         d.mkdir(parents=True, exist_ok=True)
-        for stage in STAGES:
+        for stage in args.stages:
             r = run_child(stage, n, d, args)
             print(json.dumps(r), flush=True)
             rows.append(r)

@@ -55,6 +55,14 @@ def test_a_different_distribution_is_told_apart_and_a_fresh_sample_is_not(audits
     assert shallow["depth_wasserstein"]["synthetic"] > 3 > fresh["depth_wasserstein"]["synthetic"]
     assert shallow["channel_profile_distance"]["synthetic"] > 2 * fresh["channel_profile_distance"]["synthetic"]
     assert abs(fresh["two_sample_auc_linear"]["synthetic"] - 0.5) < 0.2
+    # per-read statistics: shallow items with clips on most reads differ, a fresh sample is near its reference
+    assert shallow["clipped_read_share_difference"]["synthetic"] > 0.4 > fresh["clipped_read_share_difference"][
+        "synthetic"]
+    assert shallow["depth_profile_distance"]["synthetic"] > 0.5 > fresh["depth_profile_distance"]["synthetic"]
+    for name in ("read_length_wasserstein", "clip_length_wasserstein", "clip_position_wasserstein",
+                 "mismatch_rate_wasserstein", "pair_mix_distance"):
+        assert fresh[name]["reference"] is not None and fresh[name]["better"] == "lower", name
+    assert fresh["pair_mix_distance"]["synthetic"] < 0.1
     for m in fresh.values():
         assert set(m) >= {"synthetic", "reference", "better"}
 

@@ -23,7 +23,8 @@ LAYOUTS = ("image", "sequence", "binary", "vector")
 
 
 def toy_pileups(n, rng, H=8, W=32, windows=2, read_len=6):
-    """Valid pileups: per window, reads of ``read_len`` stacked one per row by start."""
+    """Valid pileups: per window, reads of ``read_len`` stacked one per row by start (a trailing soft
+    clip on some reads, split and insertion marks anywhere else)."""
     w = W // windows
     X = np.zeros((n, len(ch.CHANNELS), H, W), np.uint8)
     for i in range(n):
@@ -39,7 +40,9 @@ def toy_pileups(n, rng, H=8, W=32, windows=2, read_len=6):
                 X[i, ch.MAPPING_QUALITY, r, cols] = ch.scale_quality(rng.choice([0, 20, 60]))
                 X[i, ch.STRAND, r, cols] = ch.encode_categorical(ch.STRAND_CODES, rng.integers(1, 3))
                 X[i, ch.PAIR, r, cols] = ch.encode_categorical(ch.PAIR_CODES, rng.integers(0, 8))
-                X[i, ch.CLIP, r, cols] = ch.encode_categorical(ch.CLIP_CODES, rng.integers(0, 4, b - a))
+                clip = rng.integers(0, 3, b - a)
+                clip[b - a - min(rng.integers(0, 3), b - a - 1):] = 3  # a trailing soft clip of 0-2 cells
+                X[i, ch.CLIP, r, cols] = ch.encode_categorical(ch.CLIP_CODES, clip)
         X[i] = X[i][:, np.argsort(~(X[i, ch.BASE] > 0).any(-1), kind="stable")]
     return X
 
@@ -145,9 +148,10 @@ def test_decoding_keeps_one_whole_read_per_row_and_window():
     assert list(T[0, ch.BASE, 0, :8]) == [0, 0, match, A, match, 0, 0, 0]  # moved up, longest run kept
     assert list(T[0, ch.STRAND, 0, :8]) == [0, 0, rev, rev, rev, 0, 0, 0]  # the read's majority strand
     assert list(T[0, ch.MAPPING_QUALITY, 0, 2:5]) == list(ch.scale_quality([30] * 3))  # the read's mean
-    assert T[0, ch.BASE, 1, 13] == ch.encode_categorical(ch.BASE_CODES, 3)  # 100 snaps to C (108)
-    assert T[0, ch.STRAND, 1, 13] == fwd  # a read cell needs a strand
-    assert not T[0, :, 0, 8:].any() and not T[0, :, 2].any()
+    # each window's reads are stacked from its top row: the right window's read moves up too
+    assert T[0, ch.BASE, 0, 13] == ch.encode_categorical(ch.BASE_CODES, 3)  # 100 snaps to C (108)
+    assert T[0, ch.STRAND, 0, 13] == fwd  # a read cell needs a strand
+    assert not T[0, :, 1:].any()
 
 
 def test_drawn_codes_keep_rare_codes_at_their_rate():
@@ -176,28 +180,45 @@ def rows_of(x):
     return [tuple(r) for r in x.transpose(1, 0, 2).reshape(x.shape[1], -1) if r.any()]
 
 
-def test_classic_pileups_keep_the_reads(tmp_path):
+def window_reads(x, P):
+    """Per window of one item (C, H, W): its reads as tuples of cells, top row first."""
+    w = x.shape[-1] // P.windows
+    return [[tuple(x[:, r, a:a + w].ravel()) for r in range(x.shape[1]) if x[P.base, r, a:a + w].any()]
+            for a in range(0, x.shape[-1], w)]
+
+
+def test_classic_pileups_keep_the_reads_in_order(tmp_path):
     x = toy("image", n=1)
     P = Pileup(ch.CHANNELS, 2)
-    settings = {"shift": 0, "quality_jitter": 0, "subsample": 0.5}
+    settings = {"shift": 0, "quality_jitter": 0, "coverage": [0.4, 0.8]}
     generators.train("classic", x, layout="image", settings=settings, out_dir=tmp_path, channels=ch.CHANNELS)
-    S = generators.sample(tmp_path / "model.pt", 40, seed=3)
-    assert P.problems(S) == []
-    real = rows_of(x[0])
-    depths = [P.depth(s) for s in S]
-    assert min(depths) >= round(0.5 * len(real)) and max(depths) <= len(real) and min(depths) < len(real)
-    orders = set()
+    S = generators.sample(tmp_path / "model.pt", 60, seed=3)
+    assert P.problems(S) == []  # among them: every row block sorted by start, each read contiguous
+    real = window_reads(x[0], P)
+    shares = []
     for s in S:
-        rows = rows_of(s)
-        assert set(rows) <= set(real)  # every read is a real read, whole
-        orders.add(tuple(real.index(r) for r in rows))
-    assert len(orders) > 30  # read order shuffled
+        for reads, source in zip(window_reads(s, P), real):
+            at = [source.index(r) for r in reads]  # every read is a real read of the same window, whole
+            assert at == sorted(at) and len(set(at)) == len(at)  # in the real order, never shuffled
+            shares.append(len(reads) / len(source))
+    # each read kept with probability f ~ U(0.4, 0.8), at least one per window: mean share near 0.6
+    assert 0.52 <= np.mean(shares) <= 0.72 and min(shares) < 0.4
+
+
+def test_pileup_rules_catch_reads_out_of_order():
+    x = toy("image", n=1)
+    P = Pileup(ch.CHANNELS, 2)
+    assert P.problems(x) == []
+    y = x.copy()
+    n = P.depth(x[0])
+    y[0][:, :n] = y[0][:, np.random.default_rng(1).permutation(n)]  # what the old classic did
+    assert any("sorted by alignment start" in p for p in P.problems(y))
 
 
 def test_classic_quality_jitter_changes_only_base_qualities():
     x = toy("image", n=1)
     P = Pileup(ch.CHANNELS, 2)
-    s = {**generators.DEFAULTS["classic"], "shuffle": False, "subsample": 1.0, "shift": 0, "quality_jitter": 3}
+    s = {**generators.DEFAULTS["classic"], "coverage": [1.0, 1.0], "shift": 0, "quality_jitter": 3}
     y = classic.augment_pileup(x[0], P, s, np.random.default_rng(0))
     other = [c for c in range(6) if c != ch.BASE_QUALITY]
     np.testing.assert_array_equal(y[other], x[0, other])
@@ -432,3 +453,25 @@ def test_sampling_no_item_gives_an_empty_set(tmp_path, cond):
     result = generators.train("classic", vec, cond=cond, layout="vector", out_dir=tmp_path)
     X, c = generators.sample(result.model, 0, return_cond=True)
     assert X.shape == (0,) + vec.shape[1:] and len(c) == 0
+
+
+def test_classic_pool_lives_beside_the_model_and_is_read_in_chunks(tmp_path):
+    """model.pt keeps no items; pool.npz holds them, and drawing reads them from it a chunk at a time
+    (the same items as drawing from the pool in memory)."""
+    from genaug.items import ItemSet
+
+    x = toy("image", n=10)
+    generators.train("classic", x, layout="image", out_dir=tmp_path, channels=ch.CHANNELS)
+    m = torch.load(tmp_path / "model.pt", weights_only=True)
+    assert "pool" not in m and m["pool_items"] == 10
+    assert (tmp_path / "model.pt").stat().st_size < x.nbytes / 4
+    pool = ItemSet.from_file(tmp_path / m["pool_file"])
+    np.testing.assert_array_equal(np.asarray(pool), x)
+    S = generators.sample(tmp_path / "model.pt", 25, seed=4)
+    lay = layout_from_state(m["layout"])
+    again = classic.draw(x, m["pool_cond"].numpy(), lay, m["settings"], np.zeros(25, np.int64),
+                         np.random.default_rng(4))
+    np.testing.assert_array_equal(S, again)
+    (tmp_path / m["pool_file"]).unlink()
+    with pytest.raises(FileNotFoundError, match="training items are missing"):
+        generators.sample(tmp_path / "model.pt", 5, seed=4)

@@ -22,11 +22,35 @@ def test_a_generator_that_does_not_suit_the_layout_fails_the_dry_run_naming_the_
     p = dry_run(tmp_path, config)
     assert p.returncode != 0
     assert (f"config: datasets.{DS}.generators: generator 'rbm' does not learn image items (dataset {DS}, "
-            "kind sv); generators for image: genegan, dcgan, wgan_gp, cvae, classic") in p.out, p.out[-2000:]
+            "kind sv); generators for image: genegan, dcgan, wgan_gp, cvae, reads, classic") in p.out, p.out[-2000:]
     config = tiny_config()
     config["generate"] = {"generators": ["gru"]}
     p = dry_run(tmp_path, config)
     assert p.returncode != 0 and "config: generate.generators: generator 'gru' does not learn image items" in p.out
+
+
+def test_the_read_level_generator_is_for_pileups_only(tmp_path):
+    from test_haplotypes_workflow import DS as HAP
+    from test_haplotypes_workflow import hap_config
+    config = hap_config()
+    config["datasets"][HAP]["generators"] = ["rbm", "reads"]
+    p = dry_run(tmp_path, config)
+    assert p.returncode != 0
+    assert f"config: datasets.{HAP}.generators: generator 'reads' does not learn binary items" in p.out, p.out[-2000:]
+
+
+def test_a_datasets_own_strategies_replace_detect_strategies(tmp_path):
+    config = tiny_config()
+    config["datasets"][DS].update(generators=["classic", "reads"], detectors=["cnn"], strategies=["none"],
+                                  max_train_positives=3)
+    config["detect"] = {"strategies": ["none", "class_weight", "oversample"], "replicates": 2}
+    p = dry_run(tmp_path, config)
+    assert p.returncode == 0, p.out[-2000:]
+    assert planned_jobs(p.out)["train_detector"] == 6  # cnn x (none, classic, reads) x 2 seeds
+    assert f"results/{DS}/detect/cnn/reads/seed2/model.pt" in p.out and "class_weight" not in p.out
+    config["datasets"][DS]["strategies"] = ["oversample"]
+    p = dry_run(tmp_path, config)
+    assert p.returncode != 0 and "strategies" in p.out
 
 
 def test_a_detector_that_does_not_take_the_layout_fails_the_dry_run_naming_the_key(tmp_path):

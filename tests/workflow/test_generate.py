@@ -10,7 +10,7 @@ from genaug.split import load_split
 from genaug.tensors import load_encoded
 from test_workflow import DS, edit_config, planned_jobs, snakemake, tiny_config, write_config
 
-GENERATORS = ["classic", "cvae", "genegan"]
+GENERATORS = ["classic", "cvae", "genegan", "reads"]
 
 
 def generate_config():
@@ -62,12 +62,14 @@ def test_synthetic_items_are_valid_and_balance_train(gen_run):
 
 
 def test_generators_see_only_the_train_splits_rare_class(gen_run):
-    """The classic generator keeps its training pool: exactly the train split's variants."""
+    """The classic generator keeps its training pool beside its model: exactly the train split's variants."""
     enc = load_encoded(gen_run / f"results/{DS}/encoded.npz")
     split = load_split(gen_run / f"results/{DS}/split.npz")
     model = torch.load(gen_run / f"results/{DS}/generators/classic/model.pt", weights_only=True)
+    pool = load_encoded(gen_run / f"results/{DS}/generators/classic/{model['pool_file']}")
     train_rare = np.sort(split.train[enc.y[split.train] == 1])
-    assert np.array_equal(model["pool"].numpy(), enc.X[train_rare])
+    assert "pool" not in model and model["pool_items"] == len(train_rare)
+    assert np.array_equal(pool.X, enc.X[train_rare])
 
 
 def test_editing_one_generators_settings_reruns_only_it(gen_run, tmp_path):

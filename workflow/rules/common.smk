@@ -160,8 +160,11 @@ _check_detectors()
 
 
 def dataset_strategies(name):
-    """detect.strategies (none, class_weight, oversample), then one per generator of the dataset."""
-    return DETECT_STRATEGIES + [g for g in dataset_generators(name) if g not in DETECT_STRATEGIES]
+    """datasets.<name>.strategies, else detect.strategies (none, class_weight, oversample), then one per
+    generator of the dataset."""
+    own = DATASETS[name].get("strategies")
+    base = DETECT_STRATEGIES if own is None else list(own)
+    return base + [g for g in dataset_generators(name) if g not in base]
 
 
 def detector_strategies(name, detector):

@@ -9,6 +9,13 @@ columns), so a cell holds the share of each code. On those features:
 | channel_profile_distance | mean abs difference of the channel column profiles¹, S_nh vs H | T_nh vs H | lower |
 | depth_wasserstein | W1 of per-item read depth (rows with a read), S_nh vs H | T_nh vs H | lower |
 | summary_feature_distance | mean over summary features² of abs(mean difference)/sd(H), S_nh vs H | T_nh vs H | lower |
+| read_length_wasserstein | W1 of read length (columns of a read not cut by the window's edge) | T_nh vs H | lower |
+| clip_length_wasserstein | W1 of soft-clip length (each clip of each read, inside the window) | T_nh vs H | lower |
+| clip_position_wasserstein | W1 of clip position (where a clip meets the alignment, from centre) | T_nh vs H | lower |
+| clipped_read_share_difference | abs difference of the share of reads with a soft clip | T_nh vs H | lower |
+| mismatch_rate_wasserstein | W1 of the per-read share of mismatching aligned cells | T_nh vs H | lower |
+| pair_mix_distance | total variation distance of the reads' pair-anomaly codes | T_nh vs H | lower |
+| depth_profile_distance | mean abs difference of mean reads per column, / mean depth of H | T_nh vs H | lower |
 
 ¹ per channel, the mean over items and rows of each column. ² the logistic
 detector's summary features (``detect.features``).
@@ -39,8 +46,11 @@ from ..layouts.pileup import CATEGORICAL
 from ..metrics.twosample import torch_threads
 from . import common
 
+READ_METRICS = ("read_length_wasserstein", "clip_length_wasserstein", "clip_position_wasserstein",
+                "clipped_read_share_difference", "mismatch_rate_wasserstein", "pair_mix_distance",
+                "depth_profile_distance")
 BETTER = {**common.BETTER, "channel_profile_distance": "lower", "depth_wasserstein": "lower",
-          "summary_feature_distance": "lower"}
+          "summary_feature_distance": "lower", **{m: "lower" for m in READ_METRICS}}
 GRID = (16, 64)
 CHUNK = 128
 
@@ -88,6 +98,69 @@ def _read_order_free(X, channels, columns):
     return pooled.reshape(len(X), -1).astype(np.float32)
 
 
+def read_statistics(X, channels):
+    """Per-read statistics of pileups ``X``: a dict of arrays ``length`` (reads not cut by the window's
+    edge), ``clip_length`` and ``clip_position`` (each soft clip inside a window; position: the column
+    where the clip meets the alignment, from the window's centre, the breakpoint), ``clipped`` (0/1 per
+    read), ``mismatch_rate`` (per read, share of aligned cells with another base), ``pair`` (code per
+    read) and ``coverage`` (mean reads per column, all windows side by side)."""
+    from ..generators.reads import decode_reads
+    from ..layouts.pileup import Pileup
+
+    names = [str(c) for c in channels]
+    X = np.asarray(X)
+    P = Pileup(names, 2)
+    w = X.shape[-1] // P.windows
+    parts = {k: [] for k in ("length", "clip_length", "clip_position", "clipped", "mismatch_rate", "pair")}
+    coverage = np.zeros(X.shape[-1])
+    for a in range(0, len(X), CHUNK):
+        x = X[a:a + CHUNK]
+        r = decode_reads(x, P)
+        coverage += (x[:, P.base] != 0).sum((0, 1))
+        full = (r["first"] > 0) & (r["last"] < w - 1)
+        parts["length"].append((r["last"] - r["first"] + 1)[full])
+        lead, trail = r["lead"] > 0, r["trail"] > 0
+        parts["clip_length"] += [r["lead"][lead], r["trail"][trail]]
+        parts["clip_position"] += [r["start"][lead] - w // 2, (r["last"] - r["trail"] + 1)[trail] - w // 2]
+        parts["clipped"].append((lead | trail).astype(np.float64))
+        parts["pair"].append(r["pair"])
+        i, k, row = r["item"], r["window"], r["row"]
+        cells = x[i[:, None], P.base, row[:, None], np.arange(w)[None, :] + (k * w)[:, None]]
+        code = ch.decode_categorical(ch.BASE_CODES, cells)
+        col = np.arange(w)[None, :]
+        aligned = (col >= r["start"][:, None]) & (col <= (r["last"] - r["trail"])[:, None]) & (code > 0)
+        aligned &= code != ch.BASE_CODES.index("deletion")
+        mism = aligned & (code >= 2)
+        parts["mismatch_rate"].append(mism.sum(1) / np.maximum(aligned.sum(1), 1))
+    out = {k: (np.concatenate(v) if v else np.zeros(0)).astype(np.float64) for k, v in parts.items()}
+    out["coverage"] = coverage / max(len(X), 1)
+    return out
+
+
+def _read_metrics(rec, stats):
+    """The per-read statistics of synthetic_h and train_h, each against heldout (``READ_METRICS``)."""
+    H = stats["heldout"]
+
+    def w1(a, b):
+        return common.wasserstein1d(a, b) if len(a) and len(b) else None
+
+    def pair_tv(a, b):
+        pa = np.bincount(a.astype(np.int64), minlength=len(ch.PAIR_CODES)) / max(len(a), 1)
+        pb = np.bincount(b.astype(np.int64), minlength=len(ch.PAIR_CODES)) / max(len(b), 1)
+        return 0.5 * np.abs(pa - pb).sum()
+
+    scale = max(H["coverage"].mean(), 1e-9)
+    for name, f in (("read_length_wasserstein", lambda s: w1(s["length"], H["length"])),
+                    ("clip_length_wasserstein", lambda s: w1(s["clip_length"], H["clip_length"])),
+                    ("clip_position_wasserstein", lambda s: w1(s["clip_position"], H["clip_position"])),
+                    ("clipped_read_share_difference",
+                     lambda s: abs(s["clipped"].mean() - H["clipped"].mean()) if len(s["clipped"]) else None),
+                    ("mismatch_rate_wasserstein", lambda s: w1(s["mismatch_rate"], H["mismatch_rate"])),
+                    ("pair_mix_distance", lambda s: pair_tv(s["pair"], H["pair"])),
+                    ("depth_profile_distance", lambda s: np.abs(s["coverage"] - H["coverage"]).mean() / scale)):
+        rec.put(name, f(stats["synthetic_h"]), f(stats["train_h"]))
+
+
 def depth(X):
     """Reads (rows with a base) per item, both windows together."""
     return (np.asarray(X)[:, ch.BASE] != 0).any(-1).sum(-1).astype(np.float64)
@@ -124,6 +197,9 @@ def _evaluate(T, H, S, channels, seed, threads, heldout_groups, grid, n_resample
     sd[sd < 1e-6] = 1.0
     rec.put("summary_feature_distance", (np.abs(sf["synthetic_h"].mean(0) - sf["heldout"].mean(0)) / sd).mean(),
             (np.abs(sf["train_h"].mean(0) - sf["heldout"].mean(0)) / sd).mean())
+    if "base" in channels:
+        _read_metrics(rec, {k: read_statistics(X, channels) for k, X in
+                            (("heldout", H), ("synthetic_h", S_h), ("train_h", T_h))})
     # nearest-neighbour measures in a read-order-free space (a permuted copy is still a copy)
     free = {k: read_order_free(X, channels) for k, X in (("train", T), ("heldout", H), ("synthetic", S))}
     n_aats = common.shared_metrics(rec, feats["train"], feats["heldout"], feats["synthetic"], "euclidean", seed,

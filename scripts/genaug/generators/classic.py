@@ -2,10 +2,16 @@
 
 Each synthetic item starts from a real item of the wanted class:
 
-- pileups: shuffle the read rows, keep a random subset of the reads (lower
-  coverage), shift each window by the same few columns (the cells uncovered at
-  the window's edge continue the reads that touch that edge, as matches), and
-  jitter base qualities by a few Phred (zero stays zero); empty rows stay below;
+- pileups: lower the coverage (each read of a window kept with probability f,
+  f drawn per item from ``coverage`` = [lo, hi], at least one read kept per
+  window that has one, as downsampling the BAM would) and re-stack the kept
+  reads in their order, so rows stay sorted by alignment start and each read
+  keeps its pair, clip, strand and quality cells; shift each window by the
+  same few columns (the cells uncovered at the window's edge continue the reads
+  that touch that edge, as matches), and jitter base qualities by a few Phred
+  (zero stays zero); empty rows stay below. Rows are never shuffled: reads out
+  of order cannot occur in a real pileup. Thinning works on the stacked reads,
+  so a window stacked at its row cap thins from the cap, not from the BAM's depth;
 - sequences: reverse complement (bases in A, C, G, T order) with probability
   ``reverse_complement``, and a shift by up to ``sequence_shift`` bases either
   way (the bases shifted in are drawn at the item's own base shares);
@@ -24,6 +30,7 @@ from ..encode import channels as ch
 
 def draw(pool, pool_cond, layout, settings, want, rng, contigs=None):
     """``len(want)`` items, item i from the real items of class index ``want[i]``;
+    ``pool``: the real items (an array or an ``ItemSet``, whose rows are read when drawn);
     ``contigs``: first site of each contig (binary items)."""
     return np.concatenate(list(draw_chunks(pool, pool_cond, layout, settings, want, rng, contigs=contigs)))
 
@@ -54,9 +61,10 @@ def draw_chunks(pool, pool_cond, layout, settings, want, rng, chunk=128, contigs
         yield mosaic(pool, by_class, want, src, mate, s["crossovers"], rng, contigs)
     elif layout.pileup is None:
         yield pool[src].copy()
-    else:
+    else:  # a chunk's source items read at once (``pool`` may be an ItemSet on disk)
         for i in range(0, len(src), chunk):
-            yield np.stack([augment_pileup(pool[j], layout.pileup, s, rng) for j in src[i:i + chunk]])
+            items = pool[src[i:i + chunk]]
+            yield np.stack([augment_pileup(x, layout.pileup, s, rng) for x in items])
 
 
 def shift_sequences(X, most, rng):
@@ -94,19 +102,23 @@ def mosaic(pool, by_class, want, src, mate, crossovers, rng, contigs=None):
         segment = np.searchsorted(cuts, sites, side="right")
         more = rng.choice(by_class[want[i]], size=max(len(cuts) - 1, 0))
         sources = np.concatenate([[src[i], mate[i]], more])
-        out[i] = pool[sources[segment], sites]
+        out[i] = np.asarray(pool[sources])[segment, sites]
     return out
 
 
 def augment_pileup(x, P, s, rng):
-    rows = np.flatnonzero((x[P.base] > 0).any(-1))
-    if s["shuffle"]:
-        rows = rng.permutation(rows)
-    if s["subsample"] < 1 and len(rows):
-        keep = max(1, int(round(rng.uniform(s["subsample"], 1) * len(rows))))
-        rows = rows[np.sort(rng.choice(len(rows), keep, replace=False))]
+    lo, hi = s["coverage"]
+    share = rng.uniform(lo, hi)
+    w = x.shape[-1] // P.windows
     out = np.zeros_like(x)
-    out[:, :len(rows)] = x[:, rows]
+    for a in range(0, x.shape[-1], w):
+        rows = np.flatnonzero((x[P.base, :, a:a + w] > 0).any(-1))  # sorted by start, as stacked
+        if share < 1 and len(rows):
+            kept = rng.random(len(rows)) < share
+            if not kept.any():
+                kept[rng.integers(len(rows))] = True
+            rows = rows[kept]  # still in order
+        out[:, :len(rows), a:a + w] = x[:, rows, a:a + w]
     if s["shift"]:
         out = shift_windows(out, int(rng.integers(-s["shift"], s["shift"] + 1)), P)
     if s["quality_jitter"] and "base_quality" in P.idx:
@@ -137,4 +149,4 @@ def shift_windows(x, d, P):
         out[P.base, :, new] = np.where(read, ch.encode_categorical(ch.BASE_CODES, 1), 0)
         if "clip" in P.idx:
             out[P.idx["clip"], :, new] = 0
-    return P.pack(out[None])[0]
+    return P.sort_reads(out[None])[0]

@@ -32,8 +32,9 @@ Keys (every GAN generator takes the same keys; only defaults differ):
 - ``ema``: decay of the moving average of generator weights that is sampled
   from (0: sample the last weights).
 - ``lr``, ``beta`` (cvae): Adam learning rate, weight of the KL term.
-- classic: ``shuffle`` (permute read rows), ``subsample`` (keep a fraction of
-  the reads drawn from [subsample, 1]), ``shift`` (largest shift in columns,
+- classic: ``coverage`` ([lo, hi]: pileups, each read of a window is kept with
+  probability f drawn per item from [lo, hi], the reads re-stacked in order:
+  lower coverage, as downsampling the BAM; [1, 1] keeps every read), ``shift`` (largest shift in columns,
   each window), ``quality_jitter`` (largest change of a base quality, Phred),
   ``reverse_complement`` (probability, sequences), ``sequence_shift`` (largest
   shift in bases, sequences), ``noise`` (Gaussian noise,
@@ -41,6 +42,9 @@ Keys (every GAN generator takes the same keys; only defaults differ):
   an item of the same class, 0 = off, vectors), ``crossovers`` (recombination
   breakpoints, binary: each segment is copied from an item of the same class;
   ``bench/README.md`` says how 8 was chosen).
+- reads (pileups; see ``reads``): ``jitter`` (largest move, in columns, of a drawn read
+  without a clip; 0: reads keep their training places), ``cycle_bin`` (columns per
+  sequencing-cycle bin of the mismatch and base-quality models).
 - gaussian (vectors; see ``gaussian``): ``shrinkage`` (weight of the scaled identity in
   each class's covariance; null: the Ledoit-Wolf estimate).
 - mlpgan (haplotypes, after Yelmen et al. 2021; see ``mlpgan``; ``gan`` is its old name): ``g_hidden``,
@@ -82,9 +86,12 @@ DEFAULTS = {
     "wgan_gp": {**GAN, "steps": 300, "batch_size": 16, "loss": "wasserstein", "n_critic": 2, "lr_g": 1e-3,
                 "lr_d": 3e-4, "betas": [0.5, 0.9], "gradient_penalty": 10.0},
     "cvae": {**RUN, **NET, "steps": 800, "latent": 32, "arch": "transpose", "lr": 1e-3, "beta": 1.0},
+    # read-level pileups (see reads.py): unclipped reads moved by up to `jitter` columns; cell models by
+    # sequencing cycle in bins of `cycle_bin` columns
+    "reads": {"jitter": 8, "cycle_bin": 10},
     # one multivariate normal per condition; shrinkage null: Ledoit-Wolf's (vectors only)
     "gaussian": {"shrinkage": None},
-    "classic": {"shuffle": True, "subsample": 0.7, "shift": 3, "quality_jitter": 2,
+    "classic": {"coverage": [0.5, 1.0], "shift": 3, "quality_jitter": 2,
                 "reverse_complement": 0.5, "sequence_shift": 5, "noise": 0.1, "mixup": 0.4, "crossovers": 8},
     # haplotypes (binary layout only); sizes for ~2,000 SNPs x ~700 haplotypes on 2 CPU cores
     # mlpgan: Yelmen et al.'s layout, L2, LeakyReLU and latent; for CPU cores, hidden layers of half the
@@ -105,7 +112,8 @@ DEFAULTS = {
 }
 GENERATORS = tuple(DEFAULTS)
 # generators made for one layout only; every other generator takes every layout
-ONLY_LAYOUTS = {"gaussian": ("vector",), "mlpgan": ("binary",), "rbm": ("binary",), "gru": ("binary",)}
+ONLY_LAYOUTS = {"reads": ("image",), "gaussian": ("vector",), "mlpgan": ("binary",), "rbm": ("binary",),
+                "gru": ("binary",)}
 # old generator names, still read (configs, model files): old -> new
 RENAMED = {"gan": "mlpgan"}
 

@@ -3,7 +3,9 @@
 ``train`` writes, under ``out_dir``:
 
 - ``model.pt``: what ``sample`` needs (sampling networks, layout, settings,
-  classes); for ``classic`` the real items themselves; for ``gaussian`` each
+  classes); for ``classic`` the condition of each training item, whose
+  items are in ``pool.npz`` beside it (read a chunk at a time when sampling); for ``reads`` the read
+  table and cell models (``reads``); for ``gaussian`` each
   condition's mean and shrunk covariance (``gaussian``);
 - ``history.tsv``: losses per step (every ``history_every`` steps);
 - ``checkpoint.pt``: every ``checkpoint_every`` steps, all networks,
@@ -28,10 +30,11 @@ import torch
 import torch.nn.functional as F
 
 from ..device import Precision, pick_device, rng_state, seeded, set_rng_state, set_threads
-from ..items import as_items, network_lookup
+from ..items import ItemSet, as_items, network_lookup
 from ..layouts import layout_from_state, make_layout
 from ..outputs import replacing, write_text
-from . import classic, gaussian
+from ..tensors import EncodedWriter
+from . import classic, gaussian, reads
 from .family import schedule_keys
 from .gan import GAN
 from .gru import GRU
@@ -44,6 +47,7 @@ log = logging.getLogger(__name__)
 FAMILIES = {"genegan": GAN, "dcgan": GAN, "wgan_gp": GAN, "cvae": CVAE, "mlpgan": MLPGAN, "rbm": RBM, "gru": GRU}
 FORMAT = 1
 SAMPLE_CHUNK = 128
+POOL = "pool.npz"  # classic: its training items, beside model.pt
 
 
 @dataclass
@@ -97,8 +101,17 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
              "contigs": [0] if contigs is None else sorted({int(a) for a in contigs} | {0})}
 
     if generator == "classic":
-        # the copying model keeps its items: model.pt holds the whole pool
-        model.update(pool=torch.from_numpy(np.ascontiguousarray(np.asarray(X))), pool_cond=torch.from_numpy(cond_idx))
+        # the copying model keeps its items: in pool.npz beside model.pt, written and later read a chunk at a time
+        _write_pool(X, cond_idx, cond_values or ["all"], out / POOL, lay)
+        model.update(pool_file=POOL, pool_items=len(X), pool_cond=torch.from_numpy(cond_idx))
+        _save(model, paths["model"])
+        _write_history(paths["history"], ["step"], [])
+        return TrainResult(str(paths["model"]), str(paths["history"]), None, 0, 0, True,
+                           time.time() - t0, "cpu", s)
+    if generator == "reads":
+        if lay.pileup is None:
+            raise ValueError("generator reads learns pileups (image items with named pileup channels)")
+        model["fit"] = _tensors(reads.fit(X, cond_idx, n_cond, lay.pileup, s))
         _save(model, paths["model"])
         _write_history(paths["history"], ["step"], [])
         return TrainResult(str(paths["model"]), str(paths["history"]), None, 0, 0, True,
@@ -179,10 +192,46 @@ def sample_chunks(model_path, n, cond=None, seed=0, device=None, threads=None):
     if m["generator"] == "gaussian":
         Z = gaussian.draw(m["fit"], idx, np.random.default_rng(seed))
         return conditions, iter([lay.from_float(torch.from_numpy(Z).float())])
+    if m["generator"] == "reads":
+        return conditions, reads.draw_chunks(m["fit"], idx, lay.item_shape, lay.pileup.names, m["settings"],
+                                             np.random.default_rng(seed), chunk=SAMPLE_CHUNK)
     if m["generator"] == "classic":
-        return conditions, classic.draw_chunks(m["pool"].numpy(), m["pool_cond"].numpy(), lay, m["settings"], idx,
-                                               np.random.default_rng(seed), contigs=m.get("contigs"))
+        pool = m["pool"].numpy() if "pool" in m else _read_pool(model_path, m)  # "pool": model.pt of old runs
+        return conditions, classic.draw_chunks(pool, m["pool_cond"].numpy(), lay, m["settings"], idx,
+                                               np.random.default_rng(seed), chunk=SAMPLE_CHUNK,
+                                               contigs=m.get("contigs"))
     return conditions, _generate_chunks(m, lay, idx, g, device)
+
+
+def _write_pool(X, cond_idx, classes, path, lay):
+    """The items ``X`` (an ItemSet or array) into ``path``, an uncompressed .npz with the tensor contract's
+    arrays (``y``: the condition index of each item, ``classes``: the conditions), ``SAMPLE_CHUNK`` items
+    at a time."""
+    with EncodedWriter(path, X.shape[1:], len(X), dtype=X.dtype) as w:
+        for i in range(0, len(X), SAMPLE_CHUNK):
+            w.write(np.asarray(X[i:i + SAMPLE_CHUNK]))
+        w.close(cond_idx, np.full(len(X), "pool"), classes, lay.name,
+                getattr(getattr(lay, "pileup", None), "names", None))
+
+
+def _read_pool(model_path, m):
+    """The pool beside ``model_path`` as an ItemSet (rows read when drawn); a clear error when it is
+    missing or does not match the model."""
+    path = Path(model_path).with_name(m["pool_file"])
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: the classic model's training items are missing (retrain the generator)")
+    pool = ItemSet.from_file(path)
+    if len(pool) != int(m["pool_items"]):
+        raise ValueError(f"{path}: {len(pool)} items, but {model_path} was trained on {int(m['pool_items'])}; "
+                         "retrain the generator")
+    return pool
+
+
+def _tensors(obj):
+    """numpy arrays in ``obj`` (nested dicts) as torch tensors, which ``torch.load(weights_only=True)`` reads."""
+    if isinstance(obj, dict):
+        return {k: _tensors(v) for k, v in obj.items()}
+    return torch.from_numpy(np.ascontiguousarray(obj)) if isinstance(obj, np.ndarray) else obj
 
 
 def _family(generator, lay, settings, n_cond, precision, train, contigs):

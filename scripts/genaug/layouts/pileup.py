@@ -1,8 +1,8 @@
 """What a read-stacked pileup can look like (the ``sv`` kind, ``image`` layout).
 
 The rules, from ``genaug.encode.channels``: one read per row and window, rows
-sorted by start with empty rows below the reads, ``base == 0`` means no read
-in a cell and such cells are zero in every channel. A read covers one
+of each window sorted by alignment start (``aligned_starts``) with empty rows
+below the reads, ``base == 0`` means no read in a cell and such cells are zero in every channel. A read covers one
 contiguous run of cells in a window (deletions inside a read are cells with
 the ``deletion`` code, soft clips are cells with a ``clip`` code), and strand,
 mapping quality and pair anomaly belong to the read, so they are constant
@@ -94,7 +94,21 @@ class Pileup:
                 value = value.astype(np.uint8)
             out[c] = value * keep
         X = out.reshape(len(parts), N, H, W).transpose(1, 0, 2, 3)
-        return self.pack(X)
+        return self.sort_reads(X)
+
+    def sort_reads(self, X):
+        """Rows of each window ordered by alignment start (``aligned_starts``; ties keep their order),
+        rows without a read below: the order read stacking gives. Without a clip channel: ``pack``."""
+        if "clip" not in self.idx:
+            return self.pack(X)
+        N, C, H, W = X.shape
+        w = W // self.windows
+        V = self._lines(X)
+        start = aligned_starts(V[self.base], V[self.idx["clip"]]).reshape(N, H, self.windows)
+        order = np.argsort(np.where(start < 0, W + 1, start), axis=1, kind="stable")  # (N, H, windows)
+        blocks = X.reshape(N, C, H, self.windows, w)
+        out = np.take_along_axis(blocks, order[:, None, :, :, None], axis=2)
+        return out.reshape(N, C, H, W)
 
     def pack(self, X):
         """Move rows without a read below the rows with one, keeping their order."""
@@ -149,7 +163,33 @@ class Pileup:
         bad = int((empty[:, :-1] & ~empty[:, 1:]).any(1).sum())
         if bad:
             out.append(f"{bad} items have an empty row above a read")
+        if "clip" in self.idx:
+            start = aligned_starts(V[self.base], V[self.idx["clip"]]).reshape(X.shape[0], X.shape[2], self.windows)
+            has = start >= 0
+            prev = np.maximum.accumulate(np.where(has, start, -1), axis=1)
+            bad = int((has[:, 1:] & (start[:, 1:] < prev[:, :-1])).any((1, 2)).sum())
+            if bad:
+                out.append(f"{bad} items have reads out of order (rows must be sorted by alignment start)")
         return out
+
+
+SOFT_CLIP = ch.encode_categorical(ch.CLIP_CODES, ch.CLIP_CODES.index("soft_clip"))
+
+
+def aligned_starts(base, clip):
+    """Column of each line's alignment start: its first cell with a read plus the leading soft-clipped
+    cells (a leading soft clip is shown left of the alignment); -1 for a line without a read.
+    ``base``, ``clip``: (lines, w) channel values. Rows are sorted by this within each window."""
+    occ = base > 0
+    first = np.where(occ.any(1), occ.argmax(1), -1)
+    soft = (clip == SOFT_CLIP) & occ
+    w = base.shape[1]
+    col = np.arange(w)[None, :]
+    # leading run of soft-clipped cells from the first cell with a read
+    after = col >= first[:, None]
+    not_soft = after & ~soft
+    end = np.where(not_soft.any(1), not_soft.argmax(1), w)
+    return np.where(first >= 0, np.maximum(end, first), -1)
 
 
 def choose(p, u=None):
