@@ -33,7 +33,7 @@ with rule_script(snakemake) as log:
     audit = fidelity.evaluate("haplotypes", np.asarray(enc.X[train_idx]), np.asarray(enc.X[heldout_idx]), S,
                               seed=p.seed, threads=snakemake.threads, heldout_groups=enc.groups[heldout_idx],
                               variants=variants, heldout_labels=enc.y[heldout_idx])
-    verdict = release.gate(audit["metrics"], p.settings.get("gate"))
+    verdict = release.gate(audit["metrics"], p.settings.get("gate"), audit["leak"])
     write_json({"dataset": w.dataset, "generator": w.generator, "file": o.vcf, "sha256": file_sha256(o.vcf),
                 "people": people, "gate": verdict, **audit}, o.audit)
     log.info("privacy gate: %s", "passed" if verdict["passed"] else "refused: " + "; ".join(verdict["reasons"]))

@@ -1,7 +1,8 @@
 """Rule evaluate_fidelity: audit the synthetic items the detectors trained on against real items of the
-same class and condition, from train and from held-out (val + test). Expression datasets, and datasets
-whose synthetic file is empty (nothing to top up), are audited on a draw from the model at the training
-frequencies of every class it learned (expression's TSTR needs every class)."""
+same class and condition, from train and from held-out (val + test). Expression's statistics score a draw
+from the model at the training frequencies of every class it learned (its TSTR needs every class), and its
+leak audit the synthetic file; a dataset whose synthetic file is empty (nothing to top up) is audited on
+such a draw."""
 
 
 import numpy as np
@@ -19,14 +20,16 @@ with rule_script(snakemake) as log:
     p, w = snakemake.params, snakemake.wildcards
     enc = load_encoded(snakemake.input.encoded, mmap=True)
     split = load_split(snakemake.input.split)
-    a = None if p.kind == "expression" else audit_sets(enc.y, split, snakemake.input.synthetic,
-                                                       snakemake.input.samples, p.condition)
-    if a is not None:
-        train_idx, heldout_idx, synthetic = a.train, a.heldout, a.synthetic
-        audited = {"synthetic": snakemake.input.synthetic, "synthetic_sha256": a.sha256,
-                   "class": str(enc.classes[a.label]), "conditions": a.conditions, "heldout_splits": ["val", "test"]}
+    a = audit_sets(enc.y, split, snakemake.input.synthetic, snakemake.input.samples, p.condition)
+    # a bounded audit: memory does not grow with the dataset (fidelity.max_items per side, whole groups)
+    bound = lambda idx, k: bounded_subset(idx, enc.groups[idx], p.max_items, p.seed + k)
+    the_file = None if a is None else {
+        "synthetic": snakemake.input.synthetic, "synthetic_sha256": a.sha256, "class": str(enc.classes[a.label]),
+        "conditions": a.conditions, "heldout_splits": ["val", "test"]}
+    if a is not None and p.kind != "expression":
+        train_idx, heldout_idx, synthetic, audited = a.train, a.heldout, a.synthetic, the_file
     else:  # a draw from the model at the training frequencies of the classes it learned
-        if p.kind != "expression":
+        if a is None:
             log.warning("%s holds no item: auditing a draw from %s instead", snakemake.input.synthetic,
                         snakemake.input.model)
         train_idx, _ = generator_items(enc.y, split.train, p.train_on)
@@ -34,15 +37,13 @@ with rule_script(snakemake) as log:
         heldout_idx = heldout_idx[np.isin(enc.y[heldout_idx], np.unique(enc.y[train_idx]))]
         audited = {"model": snakemake.input.model, "model_sha256": file_sha256(snakemake.input.model),
                    "drawn": "at the training frequencies", "heldout_splits": ["val", "test"]}
-    # a bounded audit: memory does not grow with the dataset (fidelity.max_items per side)
     n_train, n_heldout = len(train_idx), len(heldout_idx)
-    train_idx = bounded_subset(train_idx, enc.groups[train_idx], p.max_items, p.seed)
-    heldout_idx = bounded_subset(heldout_idx, enc.groups[heldout_idx], p.max_items, p.seed + 2)
+    train_idx, heldout_idx = bound(train_idx, 0), bound(heldout_idx, 2)
     if (len(train_idx), len(heldout_idx)) != (n_train, n_heldout):
         log.info("auditing a random subset of whole groups: %d of %d training items, %d of %d held-out items "
                  "(fidelity.max_items %d)", len(train_idx), n_train, len(heldout_idx), n_heldout, p.max_items)
     syn_cond = [None]
-    if a is None:
+    if "model" in audited:
         synthetic, syn_cond = generators.sample(snakemake.input.model, len(train_idx), seed=p.seed + 1,
                                                 threads=snakemake.threads, return_cond=True)
     log.info("%s: %d synthetic items against %d train and %d held-out real items", w.generator, len(synthetic),
@@ -56,6 +57,10 @@ with rule_script(snakemake) as log:
                  "scale": (genes["mean"].to_numpy(), genes["sd"].to_numpy())}
         if syn_cond[0] is not None and set(map(str, syn_cond)) <= set(names):
             extra["synthetic_labels"] = np.asarray(syn_cond).astype(str)
+        if a is not None:  # the leak audit reads the file the detectors trained on
+            extra["leak_sets"] = (np.asarray(enc.X[bound(a.train, 0)]), np.asarray(enc.X[bound(a.heldout, 2)]),
+                                  a.synthetic)
+            audited.update(why="TSTR needs every class", leak=the_file)
     result = fidelity.evaluate(p.kind, np.asarray(enc.X[train_idx]), np.asarray(enc.X[heldout_idx]), synthetic,
                                seed=p.seed, threads=snakemake.threads, heldout_groups=enc.groups[heldout_idx],
                                channels=enc.channels, variants=variants, **extra)
@@ -65,7 +70,9 @@ with rule_script(snakemake) as log:
     for name, m in result["metrics"].items():
         log.info("%-30s synthetic %-9s real-vs-real %-9s (%s)", name, fmt(m["synthetic"]), fmt(m["reference"]),
                  m["better"])
-    leak = result.get("leak") or {"synthetic": None, "copy_controls": {}}  # kinds without the leak audit yet
+    leak = result["leak"]
+    if leak["synthetic"] is None:
+        log.warning("leak audit %s", leak["note"])
     for key, m in [("synthetic", leak["synthetic"]), *leak["copy_controls"].items()] if leak["synthetic"] else []:
         log.info("leak %-10s linked %.3f (null %.3f, p %.2g%s), closer to train %.3f, privacy loss (full) %.3f",
                  key, m["source_linked_share"]["synthetic"], m["source_linked_share"]["reference"], m["leak_p"],

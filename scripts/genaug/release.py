@@ -24,15 +24,21 @@ share of exact copies of training haplotypes (``max_identical_share``) and the
 segment check's excess share (``max_segment_excess_share``: share of synthetic
 haplotypes whose longest run shared with a training haplotype exceeds the 95th
 percentile of held-out people's). A threshold of null is not checked.
+``refuse_flagged_leak`` (true / false): refuse a cohort whose leak audit
+(``fidelity.common.leak_measures`` on the full train and held-out sets) flags a
+leak: its haplotypes sit nearer their nearest training haplotype than held-out
+people do, by the source-linkage, DCR-difference or near-copy test
+(Bonferroni-corrected ``LEAK_ALPHA``); a leak audit that was not measured refuses too.
 """
 
 import numpy as np
 import pysam
 
 from .encode.haplotypes import largest_remainders, write_haplotype_vcf
+from .fidelity.common import LEAK_ALPHA
 
 PREFIX = "GENAUG-SYNTHETIC"
-GATE_KEYS = ("max_privacy_loss", "max_identical_share", "max_segment_excess_share")
+GATE_KEYS = ("max_privacy_loss", "max_identical_share", "max_segment_excess_share", "refuse_flagged_leak")
 
 
 def composition(counts, n_people, mix=None):
@@ -111,8 +117,10 @@ def write_cohort_vcf(path, X, variants, names, source_vcf, generator, pops):
                                contig_lines=contig_lines, extra_header=extra)
 
 
-def gate(metrics, thresholds):
-    """-> {"passed": bool, "reasons": [one line per failed check], "checks": {key: {...}}}."""
+def gate(metrics, thresholds, leak=None):
+    """-> {"passed": bool, "reasons": [one line per failed check], "checks": {key: {...}}}. ``metrics``:
+    the audit's metrics; ``leak``: its leak section (``{"synthetic": leak measures, ...}``), read when
+    ``refuse_flagged_leak`` is set."""
     thresholds = dict(thresholds or {})
     unknown = set(thresholds) - set(GATE_KEYS)
     if unknown:
@@ -127,7 +135,7 @@ def gate(metrics, thresholds):
             "max_segment_excess_share": "share of haplotypes sharing a longer run with a training haplotype "
                                         "than 95% of held-out people do"}
     checks, reasons = {}, []
-    for key in GATE_KEYS:
+    for key in GATE_KEYS[:-1]:
         limit = thresholds.get(key)
         if limit is None:
             continue
@@ -136,7 +144,24 @@ def gate(metrics, thresholds):
         checks[key] = {"value": v, "limit": limit, "passed": bool(ok)}
         if not ok:
             reasons.append(f"{what[key]} {'n/a' if v is None else f'{v:.4g}'} > {limit:g}")
+    if thresholds.get("refuse_flagged_leak"):
+        m = (leak or {}).get("synthetic")
+        limit = LEAK_ALPHA / 3
+        checks["refuse_flagged_leak"] = {"value": None if m is None else m["leak_p"], "limit": limit,
+                                         "passed": m is not None and not m["leak_flag"]}
+        if m is None:
+            reasons.append("leak audit not measured")
+        elif m["leak_flag"]:
+            reasons.append(leak_reason(m, limit))
     return {"passed": not reasons, "reasons": reasons, "checks": checks}
+
+
+def leak_reason(m, limit):
+    """One line: why the leak audit flagged a cohort."""
+    share = lambda k, ref: f"{m[k]['synthetic']:.1%} ({ref} {m[k]['reference']:.1%})"
+    return (f"leak flagged (p {m['leak_p']:.2g} < {limit:.2g}): {share('source_linked_share', 'null')} of "
+            f"haplotypes nearer a training haplotype than any held-out one is, "
+            f"{share('near_copy_share', 'held-out')} as near to one as the nearest 5% of held-out haplotypes")
 
 
 def _minus(a, b):

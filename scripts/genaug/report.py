@@ -52,7 +52,7 @@ LEAK_ROWS = ("source_linked_share", "near_copy_share", "closer_to_train_share", 
 def _leak_sets(f):
     """(name, leak measures) of the synthetic set and of each copy-injection control, if audited."""
     leak = f.get("leak")
-    if not leak:
+    if not leak or not leak.get("synthetic"):
         return []
     return [("synthetic", leak["synthetic"]),
             *((f"{100 * float(k):g}% training copies", m) for k, m in leak["copy_controls"].items())]
@@ -69,10 +69,13 @@ def leak_markdown(fidelity):
                      for k in ("source_linked_share", "near_copy_share", "closer_to_train_share")]
             lines.append(f"| {g} | {name} | " + " | ".join(cells) + f" | {_f(m['privacy_loss_full'])} | "
                          f"{m['leak_p']:.2g} | {'**leak flagged**' if m['leak_flag'] else 'not flagged'} |")
+    notes = [f"{g}: {f['leak']['note']}" for g, f in fidelity.items() if f.get("leak") and not f["leak"]["synthetic"]]
     lines += ["", "Each generator's audited set is the synthetic file its detectors trained on (sha256 in "
-              "fidelity/{generator}.json), against every real train and held-out (val + test) item of the same "
+              "fidelity/{generator}.json: `audited`, for expression `audited.leak`; a draw from the model where "
+              "that file is empty), against every real train and held-out (val + test) item of the same "
               "class and condition. The copy-injection rows replace a known share of that set by training items: "
-              "what a leak would have scored at the same set sizes.", ""]
+              "what a leak would have scored at the same set sizes."
+              + ("" if not notes else " Leak audit " + "; ".join(notes) + "."), ""]
     return lines
 
 
@@ -81,16 +84,24 @@ def _f(v, digits=3):
 
 
 def release_markdown(releases):
-    """The privacy gate's verdict on each generator's release cohort."""
+    """The privacy gate's verdict on each generator's release cohort, with the reason for a refusal."""
     lines = ["### Release (synthetic cohort, audited as written; privacy gate)", "",
-             "| generator | people | verdict | privacy loss − reference | exact copies | segment excess share |",
-             "|---|---|---|---|---|---|"]
+             "| generator | people | verdict | privacy loss − reference | exact copies | segment excess share "
+             "| leak audit (p) | reason |",
+             "|---|---|---|---|---|---|---|---|"]
     for g, r in releases.items():
         c = r["gate"]["checks"]
         cell = lambda k: _f(c[k]["value"]) + ("" if c[k]["passed"] else f" > {c[k]['limit']:g}") if k in c else "n/a"
         verdict = "released" if r["gate"]["passed"] else "refused"
+        leak = c.get("refuse_flagged_leak")
+        if leak is None:
+            leak_cell = "not checked"
+        else:
+            p = "n/a" if leak["value"] is None else f"{leak['value']:.2g}"
+            leak_cell = f"{'not flagged' if leak['passed'] else 'flagged'} ({p})"
+        reason = "; ".join(r["gate"]["reasons"]) or "every check passed"
         lines.append(f"| {g} | {sum(r['people'].values())} | {verdict} | {cell('max_privacy_loss')} | "
-                     f"{cell('max_identical_share')} | {cell('max_segment_excess_share')} |")
+                     f"{cell('max_identical_share')} | {cell('max_segment_excess_share')} | {leak_cell} | {reason} |")
     return lines + ["", "A refused cohort is not released: results/<dataset>/release/<generator>.vcf.gz is made "
                         "only for the generators the gate passed.", ""]
 

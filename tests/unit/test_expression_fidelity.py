@@ -79,3 +79,24 @@ def test_marginals_are_compared_on_the_log_scale():
     assert log["mean_correlation"]["synthetic"] > 0.99 and log["sd_correlation"]["synthetic"] > 0.9
     assert abs(raw["mean_correlation"]["synthetic"]) < 0.9
     assert log["gamma"] == raw["gamma"]  # gamma does not depend on each gene's scale
+
+
+def test_leak_audit_of_the_given_file_sets_flags_copies_and_not_fresh_profiles():
+    T, yT = _sets(0, (50, 50))
+    H, yH = _sets(1, (40, 40))
+    fresh, yF = _sets(2, (50, 50))
+    lab = np.array(["A", "B"])
+    kw = dict(seed=0, train_labels=lab[yT], heldout_labels=lab[yH], synthetic_labels=lab[yF])
+    rare_T, rare_H = T[yT == 1], H[yH == 1]  # the synthetic file's class, train and held-out
+    rng = np.random.default_rng(4)
+    copies = rare_T[rng.integers(0, len(rare_T), 60)] + rng.normal(0, 0.01, (60, T.shape[1]))  # near-copies
+    new = _sets(3, (0, 60))[0]
+    for S, flagged in ((copies, True), (new, False)):
+        out = fidelity.evaluate("expression", T, H, fresh, leak_sets=(rare_T, rare_H, S), **kw)
+        leak = out["leak"]["synthetic"]
+        assert leak["n"] == {"train": 50, "heldout": 40, "synthetic": 60}  # the file's sets, not the draw's
+        assert leak["leak_flag"] is flagged, leak["leak_p"]
+        assert all(m["leak_flag"] for m in out["leak"]["copy_controls"].values())
+    assert fidelity.evaluate("expression", T, H, fresh, **kw)["leak"]["synthetic"]["n"]["synthetic"] == 100
+    small = fx.leak(rare_T, rare_H[:1], new)
+    assert small["synthetic"] is None and "1 held-out" in small["note"]

@@ -249,16 +249,28 @@ def test_gru_state_restarts_at_each_contig():
     assert not torch.allclose(a[:, ~on_b], b[:, ~on_b])
 
 
-@pytest.mark.parametrize("window", [0, 4])
-def test_gru_on_two_contigs_keeps_linkage_within_and_independence_between(tmp_path, window):
-    # the two linked blocks as two contigs; with windows of 4 (burn-in 4) the block is still learned
+@pytest.mark.parametrize("window,windowed", [(0, False), (4, False), (4, True)])
+def test_gru_on_two_contigs_keeps_linkage_within_and_independence_between(tmp_path, window, windowed):
+    # the two linked blocks as two contigs; with windows of 4 (burn-in 4) the block is still learned,
+    # and drawn window by window (each window's state warmed up on the 4 drawn SNPs before it) it is kept
     X, pop = linked_blocks(400, np.random.default_rng(0))
     settings = {"steps": 300, "hidden": 16, "embed": 4, "batch_size": 64, "lr": 0.01, "window": window,
-                "burn_in": 4, "log_every": 10_000, "checkpoint_every": 10_000}
+                "burn_in": 4, "sample_windowed": windowed, "log_every": 10_000, "checkpoint_every": 10_000}
     result = generators.train("gru", X, cond=pop, layout="binary", settings=settings, seed=1, out_dir=tmp_path,
                               threads=1, contigs=[0, 10])
     assert torch.load(result.model, weights_only=True)["contigs"] == [0, 10]
     assert_linked_blocks(result.model, X, pop, within_mean=0.9, within_min=0.8, across=0.2)
+
+
+def test_gru_temperature_near_zero_draws_the_most_likely_alleles(tmp_path):
+    X, pop = linked_blocks(200, np.random.default_rng(0))
+    result = fit("gru", X, tmp_path, steps=1, lr=0.0)  # untrained: independent sites at the allele frequencies
+    m = torch.load(result.model, weights_only=True)
+    m["settings"]["temperature"] = 1e-4
+    torch.save(m, tmp_path / "cold.pt")
+    a, b = (generators.sample(tmp_path / "cold.pt", 50, seed=s) for s in (1, 2))
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a[0], (X.mean(0) > 0.5).astype(a.dtype))
 
 
 def test_classic_cuts_within_contigs_and_draws_each_contig_afresh(tmp_path):

@@ -41,6 +41,30 @@ def test_gate_passes_fresh_people_and_refuses_each_leak():
         release.gate(audit(), {"max_loss": 1})
 
 
+def test_gate_refuses_a_cohort_the_leak_audit_flags_and_says_why():
+    from test_leak_audit import haplotypes
+
+    from genaug.fidelity import common
+    from genaug.report import release_markdown
+
+    T, H = haplotypes(300, 1), haplotypes(80, 2)
+    rng = np.random.default_rng(0)
+    fresh = haplotypes(200, 3)
+    copying = common.inject_copies(fresh, T, 0.2, rng)  # a fifth of the cohort copies training haplotypes
+    on = {"refuse_flagged_leak": True}
+    passed = release.gate(audit(), on, common.leak_audit(T, H, fresh, "hamming"))
+    assert passed["passed"] and passed["checks"]["refuse_flagged_leak"]["value"] > 0.01
+    refused = release.gate(audit(), on, common.leak_audit(T, H, copying, "hamming"))
+    assert not refused["passed"] and len(refused["reasons"]) == 1
+    assert refused["reasons"][0].startswith("leak flagged (p ") and "of haplotypes nearer a training" in refused[
+        "reasons"][0]
+    assert release.gate(audit(), {"refuse_flagged_leak": False}, common.leak_audit(T, H, copying, "hamming"))[
+        "passed"]
+    assert release.gate(audit(), on)["reasons"] == ["leak audit not measured"]
+    text = "\n".join(release_markdown({"copying": {"people": {"A": 100}, "gate": refused}}))
+    assert "| copying | 100 | refused |" in text and "| flagged (" in text and refused["reasons"][0] in text
+
+
 def test_cohort_vcf_keeps_the_source_contig_lines_and_says_it_is_synthetic(tmp_path):
     src = tmp_path / "src.vcf.gz"
     header = pysam.VariantHeader()

@@ -14,6 +14,7 @@ from genaug.fidelity.sequences import (
     pwm_best,
     total_variation,
 )
+from genaug.metrics import identical_share
 
 
 def windows(n, L, rng, motif=None):
@@ -66,3 +67,27 @@ def test_copies_leak_and_fresh_windows_match_the_reference():
         assert r_fresh[m]["reference"] is not None and m in r_plain
     assert r_plain["two_sample_auc_conv1d"]["synthetic"] > 0.75     # the motif tells them apart
     assert abs(r_fresh["two_sample_auc_conv1d"]["synthetic"] - 0.5) < 0.2
+
+
+def test_leak_audit_flags_copied_windows_flipped_or_shifted_and_not_fresh_ones():
+    from genaug.generators.classic import shift_sequences
+
+    rng = np.random.default_rng(2)
+    T, H, fresh = (windows(n, 101, rng, motif="ATGACTCATC") for n in (150, 80, 120))
+    src = rng.integers(0, len(T), 120)
+    flipped = T[src].copy()
+    flip = rng.random(len(src)) < 0.5
+    flipped[flip] = flipped[flip][:, ::-1, ::-1]
+    classic = shift_sequences(flipped, 5, rng)  # what the classic generator makes: few exact copies left
+    flat = lambda X: X.reshape(len(X), -1)
+    assert identical_share(flat(classic), flat(T)) < 0.1
+    kw = dict(seed=0, n_resamples=2)
+    leak_fresh = evaluate(T, H, fresh, **kw)["leak"]
+    leak_classic = evaluate(T, H, classic, **kw)["leak"]
+    assert not leak_fresh["synthetic"]["leak_flag"]
+    for share, m in leak_fresh["copy_controls"].items():  # what 20 % and 100 % copies score beside it
+        assert m["leak_flag"], share
+    assert leak_fresh["synthetic"]["n"] == {"train": 150, "heldout": 80, "synthetic": 120}
+    c = leak_classic["synthetic"]
+    assert c["leak_flag"] and c["source_linked_share"]["synthetic"] > 0.9
+    assert np.mean(np.array(c["source_index"]) == src) > 0.95  # each linked to its own source

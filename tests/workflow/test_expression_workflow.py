@@ -76,8 +76,21 @@ def test_standardisation_and_graph_come_from_the_train_split(run):
 
 
 def test_fidelity_and_detectors(run):
+    from genaug.outputs import file_sha256
+
+    enc, split = load_encoded(run / f"results/{DS}/encoded.npz"), load_split(run / f"results/{DS}/split.npz")
     for g in GENERATORS:
-        m = json.loads((run / f"results/{DS}/fidelity/{g}.json").read_text())["metrics"]
+        f = json.loads((run / f"results/{DS}/fidelity/{g}.json").read_text())
+        # the statistics score a model draw (TSTR needs every class); the leak audit the detectors' file
+        syn = run / f"results/{DS}/synthetic/{g}.npz"
+        assert "model_sha256" in f["audited"] and f["audited"]["leak"]["synthetic_sha256"] == file_sha256(syn)
+        with np.load(syn) as z:
+            rare = int(z["y"][0])
+            assert f["leak"]["synthetic"]["n"] == {
+                "synthetic": len(z["X"]), "train": int((enc.y[split.train] == rare).sum()),
+                "heldout": int((enc.y[np.concatenate([split.val, split.test])] == rare).sum())}
+        assert f["leak"]["copy_controls"]["1"]["leak_flag"]
+        m = f["metrics"]
         assert {"gamma", "two_sample_auc_forest", "tstr_macro_f1", "mean_correlation", "privacy_loss"} <= set(m)
         assert m["gamma"]["reference"] > 0.5 and m["tstr_macro_f1"]["synthetic"] is not None
     runs = pd.read_csv(run / f"results/{DS}/detect/runs.tsv", sep="\t")

@@ -107,6 +107,8 @@ def test_release_audit_equals_an_audit_recomputed_from_the_file(run):
     assert json.loads(json.dumps(again["metrics"])) == audit["metrics"]
     assert {"ld_r2_correlation_within", "ld_r2_correlation_between", "segment_excess_share"} <= set(audit["metrics"])
     assert audit["gate"]["passed"], audit["gate"]
+    # the leak audit of the cohort is part of the gate by default (release.gate.refuse_flagged_leak)
+    assert audit["gate"]["checks"]["refuse_flagged_leak"]["passed"] and not audit["leak"]["synthetic"]["leak_flag"]
 
 
 def test_gate_refuses_a_copying_generator_with_one_line(run):

@@ -82,6 +82,12 @@ def test_metrics_hold_at_the_full_prevalence(run):
     assert "Detection at the full prevalence" in md and "two_sample_auc_conv1d" in md
     fid = json.load(open(run / f"results/{DS}/fidelity/classic.json"))
     assert fid["kind"] == "sequences" and fid["metrics"]["identical_share"]["synthetic"] is not None
+    from genaug.outputs import file_sha256
+
+    assert fid["audited"]["synthetic_sha256"] == file_sha256(run / f"results/{DS}/synthetic/classic.npz")
+    # classic flips and shifts training windows: the leak audit links them to their sources
+    assert fid["leak"]["synthetic"]["leak_flag"] and fid["leak"]["copy_controls"]["0.2"]["leak_flag"]
+    assert "| classic | synthetic |" in md
 
 
 def test_rerun_is_a_no_op(run):

@@ -30,6 +30,15 @@ trees, out-of-fold over 5 stratified folds) catches non-linear differences a
 Gaussian fit hides from logistic regression. TSTR (train on synthetic, test on
 real) and TRTR use scikit-learn's L2 logistic regression (C=1) on the profiles
 and macro-F1 over the classes of H; None where S holds a single class.
+
+``leak`` (``common.leak_audit``, Euclidean on the profiles: DCR to the full
+train and held-out sets, source linkage, full-set AATS, copy-injection
+controls) is computed on ``leak_sets`` (train, held-out, synthetic) when given:
+the workflow passes the synthetic file the detectors trained on (one class)
+with the real train and held-out profiles of that class, while the statistics
+above score a draw at every class's training frequency (TSTR needs every
+class). Without ``leak_sets`` it is computed on T, H and S. With fewer than 2
+real profiles on either side it is None, with a note saying why.
 """
 
 import numpy as np
@@ -87,8 +96,8 @@ def macro_f1(X_fit, y_fit, X_eval, y_eval, seed=0):
 
 
 def evaluate(train, heldout, synthetic, train_labels=None, heldout_labels=None, synthetic_labels=None, seed=0,
-             threads=1, heldout_groups=None, n_resamples=10, auc_folds=5, scale=None):
-    """The audit (module docstring): {"n", "metrics": {name: {...}}, "curves": PCA coordinates}."""
+             threads=1, heldout_groups=None, n_resamples=10, auc_folds=5, scale=None, leak_sets=None):
+    """The audit (module docstring): {"n", "metrics": {name: {...}}, "leak", "curves": PCA coordinates}."""
     T, H, S = (np.asarray(x, np.float64) for x in (train, heldout, synthetic))
     if not (T.ndim == H.ndim == S.ndim == 2 and T.shape[1] == H.shape[1] == S.shape[1]):
         raise ValueError(f"profiles must share genes: train {T.shape}, held-out {H.shape}, synthetic {S.shape}")
@@ -123,4 +132,15 @@ def evaluate(train, heldout, synthetic, train_labels=None, heldout_labels=None, 
                       **{k: [[round(float(v), 3) for v in col] for col in pca.transform(take(X, CURVE_POINTS, crng)).T]
                          for k, X in (("train", T), ("heldout", H), ("synthetic", S_n))}}}
     return {"n": {"train": len(T), "heldout": len(H), "synthetic": len(S), "genes": int(T.shape[1]),
-                  "aats": n_aats}, "metrics": dict(out), "curves": curves}
+                  "aats": n_aats}, "metrics": dict(out), "leak": leak(*(leak_sets or (T, H, S)), seed, threads),
+            "curves": curves}
+
+
+def leak(T, H, S, seed=0, threads=1):
+    """``common.leak_audit`` of profiles (Euclidean); a note instead when a side is too small."""
+    T, H, S = (np.asarray(x, np.float64) for x in (T, H, S))
+    if min(len(T), len(H), len(S)) < 2:
+        return {"synthetic": None, "copy_controls": {},
+                "note": f"not measured: {len(T)} train, {len(H)} held-out and {len(S)} synthetic profiles "
+                        "(at least 2 each)"}
+    return common.leak_audit(T, H, S, "euclidean", seed, threads)

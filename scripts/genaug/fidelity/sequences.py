@@ -20,6 +20,14 @@ base 1), and the exact-copy share (``identical_share``: windows equal to a
 training window). The motif rates themselves are kept beside the
 difference (``synthetic_rate``, ``reference_rate``, ``heldout_rate``).
 
+``leak`` (``common.leak_audit``: DCR to the full train and held-out sets,
+source linkage, full-set AATS, copy-injection controls) measures distances
+between windows' canonical ``LEAK_KMER``-mer shares (``leak_features``,
+Euclidean): a reverse complement has the same shares and a shift by a few bases
+changes only the few k-mers at the edges, so a training window flipped or
+shifted (what ``classic`` makes) stays next to its source, where Hamming
+distance on positions would put a one-base shift as far as an unrelated window.
+
 A PWM hit: the best log-odds of the window's 11-mers, on either strand,
 reaches ``HIT_RELATIVE`` of the way from the matrix's lowest to its highest
 possible score (the "relative score" of motif scanners). The default matrix
@@ -45,6 +53,7 @@ JUND_MA0491_1 = np.array([  # JASPAR MA0491.1 JUND counts, rows A, C, G, T per p
     [38710, 0, 0, 0], [0, 5136, 2301, 31273], [5786, 14956, 12429, 5539]], dtype=np.float64)
 HIT_RELATIVE = 0.85
 KMER = 4
+LEAK_KMER = 6  # k of the leak audit's k-mer shares (2,080 canonical 6-mers; a 101-bp window holds 96)
 CONV_FOLDS, CONV_EPOCHS, CONV_WIDTH, CONV_KERNEL, CONV_LR = 3, 30, 16, 11, 1e-2
 
 
@@ -135,10 +144,16 @@ def conv_two_sample_auc(real, synthetic, seed=0, folds=CONV_FOLDS, epochs=CONV_E
     return metrics.roc_auc(y, score)
 
 
+def leak_features(X, k=LEAK_KMER):
+    """float32 (N, F) canonical k-mer shares of each window: the leak audit's distance space (no
+    reverse complement, and no shift beyond the k-mers at the window's edges, moves a window)."""
+    return summary_features(np.asarray(X), "sequence", k=k)
+
+
 def evaluate(train, heldout, synthetic, seed=0, threads=1, heldout_groups=None, n_resamples=10, auc_folds=5,
              pwm_counts=JUND_MA0491_1):
     """Fidelity and privacy of ``synthetic`` windows (see the module docstring).
-    -> {"n", "metrics": {name: {"synthetic", "reference", "better", ...}}, "curves"}."""
+    -> {"n", "metrics": {name: {"synthetic", "reference", "better", ...}}, "leak", "curves"}."""
     T, H, S = common.check_sets(train, heldout, synthetic)
     with torch_threads(threads), threadpool_limits(max(1, int(threads))):
         rng = np.random.default_rng(seed)
@@ -166,8 +181,9 @@ def evaluate(train, heldout, synthetic, seed=0, threads=1, heldout_groups=None, 
         n_aats = common.shared_metrics(rec, flat["train"], flat["heldout"], flat["synthetic"], "hamming", seed,
                                        threads, heldout_groups=heldout_groups, n_resamples=n_resamples,
                                        auc_folds=auc_folds)
+        leak = common.leak_audit(leak_features(T), leak_features(H), leak_features(S), "euclidean", seed, threads)
     curves = {"gc": {k: np.round(v, 4).tolist() for k, v in gc.items()},
               "kmer_spectrum": {k: np.round(v, 6).tolist() for k, v in spec.items()},
               "motif_hit_rate": rate}
     return {"n": {"train": len(T), "heldout": len(H), "synthetic": len(S), "aats": n_aats},
-            "metrics": dict(rec), "curves": curves}
+            "metrics": dict(rec), "leak": leak, "curves": curves}

@@ -23,7 +23,11 @@ alleles warm the state up but are not scored (a window at a contig's start has
 none and starts as sampling does). Every SNP is scored once per item. The
 windows of a batch run side by side, so the GRU takes ``window + burn_in``
 sequential steps instead of one per SNP: the cost on CPU is those sequential
-steps. Sampling always runs each contig left to right in one pass.
+steps. Sampling runs each contig left to right in one pass; with
+``sample_windowed`` it draws window by window as training reads them: the
+state restarts at each window, reads the ``burn_in`` SNPs before it (already
+drawn), then draws the window, so the state never carries more context than
+training gave it.
 
 Training: cross-entropy of every allele given the ones before it, Adam,
 gradient norm clipped at ``clip``, the learning rate falling linearly to 0 over
@@ -51,19 +55,25 @@ def contig_starts(starts, n_snps):
     return starts
 
 
+def window_bounds(starts, n_snps, window, burn_in):
+    """[(first SNP read, first SNP scored, end, at a contig's start)] of the windows: ``window`` SNPs
+    scored (0: each contig whole) after up to ``burn_in`` read ones, within one contig."""
+    rows = []
+    for a, b in zip(starts, list(starts[1:]) + [n_snps]):
+        step = (b - a) if window <= 0 else window
+        for s in range(a, b, step):
+            lo = max(a, s - burn_in)
+            rows.append((lo, s, min(s + step, b), lo == a))
+    return rows
+
+
 def windows(starts, n_snps, window, burn_in):
     """Training windows: (positions (K, L) long, scored (K, L) bool, at_contig_start (K,) bool).
 
     Window k reads SNPs ``positions[k]`` left to right; ``scored`` marks the ones whose loss
     counts (each SNP exactly once over all windows). Windows stay inside one contig; the
     ones shorter than L are padded at the right with unscored copies of their last SNP."""
-    bounds = list(zip(starts, starts[1:] + [n_snps]))
-    rows = []
-    for a, b in bounds:
-        step = (b - a) if window <= 0 else window
-        for s in range(a, b, step):
-            lo = max(a, s - burn_in)
-            rows.append((lo, s, min(s + step, b), lo == a))
+    rows = window_bounds(starts, n_snps, window, burn_in)
     L = max(e - lo for lo, _, e, _ in rows)
     pos = torch.empty(len(rows), L, dtype=torch.long)
     scored = torch.zeros(len(rows), L, dtype=torch.bool)
@@ -151,13 +161,22 @@ class GRU(Family):
         n, J = len(c), net.out_b.shape[0]
         c_in = c @ net.C_in
         out = torch.empty(n, J, device=self.device)
-        starts = set(self.starts)
-        for j in range(J):
-            if j in starts:  # a new contig: start symbol and starting state again
-                h = net.start(c, self.starts.index(j))
-                prev = torch.full((n,), 2, dtype=torch.long, device=self.device)
-            state, h = net.gru((net.embed[j, prev] + c_in)[:, None, :], h)
-            p = torch.sigmoid(state[:, 0].float() @ net.out_w[j] + net.out_b[j])
-            prev = bernoulli(p, g).long()
-            out[:, j] = prev
+        s = self.settings
+        windowed = s.get("sample_windowed", False) and s["window"] > 0
+        temperature = float(s.get("temperature", 1.0))
+        for lo, first, end, at_start in window_bounds(self.starts, J, s["window"] if windowed else 0, s["burn_in"]):
+            # as in training: the starting state, the burn-in SNPs read (already drawn), then draw
+            h = net.start(c, int(torch.searchsorted(torch.tensor(self.starts), lo, right=True)) - 1)
+            prev = torch.full((n,), 2, dtype=torch.long, device=self.device) if at_start else out[:, lo - 1].long()
+            if first > lo:
+                x = out[:, lo:first].long()
+                prevs = torch.cat([prev[:, None], x[:, :-1]], 1)
+                inputs = net.embed[torch.arange(lo, first, device=self.device)[None], prevs] + c_in[:, None, :]
+                _, h = net.gru(inputs, h)
+                prev = x[:, -1]
+            for j in range(first, end):
+                state, h = net.gru((net.embed[j, prev] + c_in)[:, None, :], h)
+                p = torch.sigmoid((state[:, 0].float() @ net.out_w[j] + net.out_b[j]) / temperature)
+                prev = bernoulli(p, g).long()
+                out[:, j] = prev
         return out
