@@ -261,7 +261,7 @@ def get_final_outputs():
             if dataset_generators(name):
                 out.append(f"results/{name}/report/haplotype_fidelity.png")
         out += [f"results/{name}/synthetic/{g}.npz" for g in dataset_generators(name)]
-        out += [f"results/{name}/detect/{f}.tsv" for f in ("runs", "summary", "comparisons")]
+        out += [f"results/{name}/detect/{f}.tsv" for f in ("runs", "summary", "comparisons", "baseline")]
         out += [f"results/{name}/fidelity/{g}.json" for g in dataset_generators(name)]
         out.append(f"results/{name}/report/detection.png")
         if dataset_generators(name):
@@ -532,6 +532,7 @@ def get_summary_input(wildcards):
     for name in DATASETS:
         inputs[f"{name}_summary"] = f"results/{name}/detect/summary.tsv"
         inputs[f"{name}_comparisons"] = f"results/{name}/detect/comparisons.tsv"
+        inputs[f"{name}_baseline"] = f"results/{name}/detect/baseline.tsv"
         inputs[f"{name}_metrics"] = f"results/{name}/detect/{dataset_detectors(name)[0]}/none/seed1/metrics.json"
         inputs[f"{name}_fidelity"] = [f"results/{name}/fidelity/{g}.json" for g in dataset_generators(name)]
         if DATASETS[name]["kind"] == "haplotypes":
