@@ -42,7 +42,10 @@ Keys (every GAN generator takes the same keys; only defaults differ):
   breakpoints, binary: each segment is copied from an item of the same class;
   ``bench/README.md`` says how 8 was chosen).
 - gaussian (vectors; see ``gaussian``): ``shrinkage`` (weight of the scaled identity in
-  each class's covariance; null: the Ledoit-Wolf estimate).
+  each class's covariance; null: the Ledoit-Wolf estimate), ``covariance`` (``per_class``:
+  each class its own covariance; ``pooled``: one within-class covariance for all classes,
+  each class keeping its mean), ``marginals`` (``normal``; ``empirical``: a Gaussian
+  copula whose features keep their training distributions).
 - mlpgan (haplotypes, after Yelmen et al. 2021; see ``mlpgan``; ``gan`` is its old name): ``g_hidden``,
   ``d_hidden`` (hidden layer sizes as fractions of the SNP count), ``leak``
   (LeakyReLU slope), ``l2`` (weight regularisation), ``real_noise`` (uniform
@@ -82,8 +85,9 @@ DEFAULTS = {
     "wgan_gp": {**GAN, "steps": 300, "batch_size": 16, "loss": "wasserstein", "n_critic": 2, "lr_g": 1e-3,
                 "lr_d": 3e-4, "betas": [0.5, 0.9], "gradient_penalty": 10.0},
     "cvae": {**RUN, **NET, "steps": 800, "latent": 32, "arch": "transpose", "lr": 1e-3, "beta": 1.0},
-    # one multivariate normal per condition; shrinkage null: Ledoit-Wolf's (vectors only)
-    "gaussian": {"shrinkage": None},
+    # one multivariate normal per condition; shrinkage null: Ledoit-Wolf's (vectors only); pooled /
+    # empirical: one within-class covariance, a Gaussian copula over the features' own distributions
+    "gaussian": {"shrinkage": None, "covariance": "per_class", "marginals": "normal"},
     "classic": {"shuffle": True, "subsample": 0.7, "shift": 3, "quality_jitter": 2,
                 "reverse_complement": 0.5, "sequence_shift": 5, "noise": 0.1, "mixup": 0.4, "crossovers": 8},
     # haplotypes (binary layout only); sizes for ~2,000 SNPs x ~700 haplotypes on 2 CPU cores
