@@ -160,8 +160,13 @@ _check_detectors()
 
 
 def dataset_strategies(name):
-    """detect.strategies (none, class_weight, oversample), then one per generator of the dataset."""
-    return DETECT_STRATEGIES + [g for g in dataset_generators(name) if g not in DETECT_STRATEGIES]
+    """datasets.<name>.strategies, else detect.strategies (none, class_weight, oversample), then one per
+    generator of the dataset."""
+    own = DATASETS[name].get("strategies")
+    builtin = DETECT_STRATEGIES if own is None else list(own)
+    if "none" not in builtin:
+        stop(f"config: datasets.{name}.strategies: 'none' is required (every strategy is compared with it)")
+    return builtin + [g for g in dataset_generators(name) if g not in builtin]
 
 
 def detector_strategies(name, detector):
