@@ -1,8 +1,9 @@
 """Expression benchmarks on the ALL demo: generator fidelity, TSTR, and gcn against mlp.
 
 Usage:
-    python3 bench/expression.py fidelity [--splits 1 2 3] [--threads 1]
+    python3 bench/expression.py fidelity [--splits 1 2 3] [--threads 1] [--generators gaussian cvae]
     python3 bench/expression.py detectors [--splits 1 2 3] [--replicates 5] [--cap 3] [--gcn '{"lr": 3e-3}']
+        [--neighbours 5] [--detectors gcn mlp]
 
 Every split seed gives a fresh train / validation / test split of the 121
 patients (grouped, stratified, 70/15/15, as the workflow's split_dataset), the
@@ -43,7 +44,8 @@ DEMO = REPO / "resources" / "demo" / "expression"
 MAX_GENES = 1000
 # generator settings tried (chosen on validation); the first of each is the workflow's default
 CANDIDATES = {
-    "gaussian": [{}],
+    "gaussian": [{}, {"covariance": "pooled"}, {"marginals": "empirical"},
+                 {"covariance": "pooled", "marginals": "empirical"}],
     "classic": [{}],
     "cvae": [{"steps": 800}, {"steps": 2000}, {"steps": 2000, "beta": 0.5}],
     "wgan_gp": [{"steps": 300}, {"steps": 1000}],
@@ -69,6 +71,8 @@ def fidelity(args):
         names = np.asarray(expr.classes)
         T, yT = std.X[split.train], names[expr.y[split.train]]
         for g, cands in CANDIDATES.items():
+            if g not in args.generators:
+                continue
             for ci, settings in enumerate(cands):
                 t0 = time.time()
                 r = generators.train(g, T, cond=yT, layout="vector", settings=settings,
@@ -90,6 +94,8 @@ def fidelity(args):
     keys = ["gamma", "two_sample_auc_forest", "two_sample_auc_linear", "two_sample_auc_nonlinear",
             "tstr_macro_f1", "mean_correlation", "sd_correlation", "aats_train", "aats_heldout", "privacy_loss"]
     for g, cands in CANDIDATES.items():
+        if g not in args.generators:
+            continue
         val = [np.mean([r["two_sample_auc_forest"][0] for r in rows
                         if r["generator"] == g and r["setting"] == ci and r["side"] == "val"])
                for ci in range(len(cands))]
@@ -110,14 +116,14 @@ def detectors(args):
     from genaug.detect import train_detector
     from genaug.encode.expression import coexpression_graph, edge_index
     from genaug.metrics import average_precision
-    dets = ("mlp", "gcn", "gcn_random", "logistic")
+    dets = tuple(args.detectors)
     res = {d: [] for d in dets}
     for split_seed in args.splits:
         expr, split, std = load(split_seed, args.cap)
         y = expr.y
         positive = int(np.argmin(np.bincount(y[split.train])))
         Xtr = std.X[split.train]
-        graph = edge_index(coexpression_graph(Xtr, std.genes, 5), std.genes)
+        graph = edge_index(coexpression_graph(Xtr, std.genes, args.neighbours), std.genes)
         for rep in range(1, args.replicates + 1):
             seed = split_seed * 1000 + rep
             for d in dets:
@@ -138,12 +144,14 @@ def detectors(args):
     print(f"\ntest, strategy none, gcn settings {args.gcn}, rare class capped at {args.cap or 'no cap'} in train; "
           "validation macro-F1: " + ", ".join(f"{d} {np.mean([r['val_macro_f1'] for r in res[d]]):.3f}" for d in dets))
     print("mean (sd) over "
-          f"{len(res['mlp'])} runs ({len(args.splits)} splits x {args.replicates} seeds)")
+          f"{len(res[dets[0]])} runs ({len(args.splits)} splits x {args.replicates} seeds)")
     for metric in ("macro_f1", "rare_auprc"):
         for d in dets:
             v = np.array([r[metric] for r in res[d]])
             print(f"  {metric:10s} {d:10s} {v.mean():.3f} ({v.std(ddof=1):.3f})")
         for a, b in (("gcn", "mlp"), ("gcn", "gcn_random"), ("gcn", "logistic")):
+            if a not in res or b not in res:
+                continue
             diff = np.array([x[metric] - z[metric] for x, z in zip(res[a], res[b])])
             half = stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / np.sqrt(len(diff))
             m = diff.mean()
@@ -157,7 +165,10 @@ if __name__ == "__main__":
     ap.add_argument("--replicates", type=int, default=5)
     ap.add_argument("--cap", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--generators", nargs="+", default=list(CANDIDATES), help="fidelity: which of CANDIDATES")
     ap.add_argument("--gcn", default="{}", help="JSON detector settings for gcn and gcn_random")
+    ap.add_argument("--neighbours", type=int, default=5, help="detectors: co-expression graph, edges per gene")
+    ap.add_argument("--detectors", nargs="+", default=["mlp", "gcn", "gcn_random", "logistic"])
     a = ap.parse_args()
     import torch
     torch.set_num_threads(a.threads)

@@ -3,6 +3,7 @@ weighting or augmentation help the conv1d? Paired over replicate split seeds.
 
     python3 bench/sequences.py                                  # 5 split seeds, 150 training positives
     python3 bench/sequences.py --seeds 1 2 3 --max-train-positives 150 --threads 2 --tsv /tmp/runs.tsv
+    python3 bench/sequences.py --strategies none classic --conv1d '{"conv1d_head": "max"}'  # a conv1d variant
 
 What it does, as the workflow does: encode resources/demo/sequences (101-bp
 windows, every bound window and ``--negatives-per-positive`` x as many unbound
@@ -23,6 +24,7 @@ conv1d's ``none``: weighting (class_weight, oversample) against augmentation
 """
 
 import argparse
+import json
 import logging
 import sys
 import tempfile
@@ -71,6 +73,7 @@ def main(argv=None):
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--tsv", default=None, help="write every run here")
+    ap.add_argument("--conv1d", default="{}", help="JSON detector settings laid over the common ones for conv1d")
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     settings = {"epochs": a.epochs, "patience": 4}
@@ -100,8 +103,9 @@ def main(argv=None):
                          if not (det == "logistic" and s == "oversample")]
             for det, s, syn in runs:
                 t = time.time()
+                own = {**settings, **(json.loads(a.conv1d) if det == "conv1d" else {})}
                 res = train_detector(det, s, Xtr, ytr, enc.X[sp.val], enc.y[sp.val], CLASSES, 1,
-                                     "sequence", X_synthetic=syn, settings=settings, seed=seed, threads=a.threads)
+                                     "sequence", X_synthetic=syn, settings=own, seed=seed, threads=a.threads)
                 d = res.detector
                 row = {"seed": seed, "detector": det, "strategy": s, "seconds": round(time.time() - t, 1),
                        "best_epoch": res.best_epoch, "n_train_positives": int((ytr == 1).sum()),

@@ -1,11 +1,12 @@
-"""Rule summarize_detection: mean ± sd over seeds, and paired bootstrap differences from each detector's `none`."""
+"""Rule summarize_detection: mean ± sd over seeds, paired bootstrap differences from each detector's `none`,
+and the validation-best detector and strategy against the logistic baseline."""
 
 import json
 
 import numpy as np
 import pandas as pd
 
-from genaug.detect.summary import comparison_table, run_table, summary_table
+from genaug.detect.summary import baseline_table, comparison_table, run_table, summary_table
 from genaug.logs import rule_script
 from genaug.outputs import write_tsv
 
@@ -31,3 +32,9 @@ with rule_script(snakemake) as log:
     for _, r in comparisons[comparisons["role"] == "primary"].iterrows():
         log.info("%-8s %-14s %s - none = %+.3f [%+.3f, %+.3f] (Holm p %.3g): %s", r["detector"], r["strategy"],
                  r["metric"].upper(), r["diff"], r["lo"], r["hi"], r["p_holm"], r["verdict"])
+    baseline = baseline_table(runs, n_boot=p.n_boot, seed=p.seed, level=p.level, groups=groups)
+    write_tsv(baseline, out.baseline)
+    for _, r in baseline.iterrows():
+        log.info("best on validation %s %s - %s %s: %s %+.3f [%+.3f, %+.3f] (Holm p %.3g): %s", r["detector"],
+                 r["strategy"], r["reference_detector"], r["reference_strategy"], r["metric"].upper(), r["diff"],
+                 r["lo"], r["hi"], r["p_holm"], r["verdict"])

@@ -35,9 +35,10 @@ with rule_script(snakemake) as log:
         with open(inp[f"{dataset}_metrics"]) as f:
             test = json.load(f)["test"]
         runs = pd.read_csv(inp[f"{dataset}_runs"], sep="\t") if f"{dataset}_runs" in inp.keys() else None
-        rows.append(summary_rows(dataset, summary, comparisons, fidelity, releases))
+        baseline = pd.read_csv(inp[f"{dataset}_baseline"], sep="\t")
+        rows.append(summary_rows(dataset, summary, comparisons, fidelity, releases, baseline))
         sections.append(dataset_markdown(dataset, summary, comparisons, fidelity, (test["n"], test["positives"]),
-                                         runs, releases))
+                                         runs, releases, baseline))
         if f"{dataset}_strata" in inp.keys():
             strata = pd.read_csv(inp[f"{dataset}_strata"], sep="\t")
             rows.append(strata_rows(dataset, strata))

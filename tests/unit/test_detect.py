@@ -183,6 +183,47 @@ def test_the_conv1d_learns_a_planted_motif_on_tiny_data(tmp_path):
     assert np.allclose(load_detector(tmp_path / "m.pt").score(Xt), p)
 
 
+@pytest.mark.parametrize("head", ["flatten", "max"])
+def test_the_conv1d_heads_learn_a_planted_motif_and_round_trip(head, tmp_path):
+    rng = np.random.default_rng(4)
+    (X, y), (Xv, yv), (Xt, yt) = (_motif_windows(n, 40, rng) for n in (400, 80, 200))
+    r = train_detector("conv1d", "none", X, y, Xv, yv, ["unbound", "bound"], 1, "sequence",
+                       settings={"epochs": 30, "patience": 30, "lr": 3e-3, "conv1d_head": head}, seed=2)
+    assert r.detector.net.head.in_features == (15 if head == "max" else 15 * 40)
+    p = r.detector.score(Xt)
+    assert roc_auc(yt, p) > 0.9
+    r.detector.save(tmp_path / "m.pt")
+    assert np.allclose(load_detector(tmp_path / "m.pt").score(Xt), p)
+    # the max head scores a motif the same wherever it sits (away from the windows' ends)
+    if head == "max":
+        from genaug.detect.conv1d import NotebookConv1D
+        torch.manual_seed(0)
+        net = NotebookConv1D(4, 120, 2, head="max").eval()
+        one = torch.zeros(2, 4, 120)
+        one[:, 0] = 1
+        for i, at in enumerate((30, 70)):
+            one[i, :, at:at + 7] = 0
+            one[i, ["ACGT".index(b) for b in "TGACTCA"], torch.arange(at, at + 7)] = 1
+        with torch.no_grad():
+            out = net(one)
+        assert torch.allclose(out[0], out[1], atol=1e-6)
+        assert not torch.allclose(net(one[:1]), net(torch.roll(one[:1], 1, 1)), atol=1e-4)
+
+
+def test_the_fast_dropout_zeroes_a_share_p_keeps_the_mean_and_is_the_identity_in_eval():
+    from genaug.detect.dropout import Dropout
+    torch.manual_seed(0)
+    d = Dropout(0.3)
+    x = torch.ones(200_000)
+    y = d.train()(x)
+    assert abs(float((y == 0).float().mean()) - 0.3) < 0.01 and abs(float(y.mean()) - 1.0) < 0.01
+    kept = torch.unique(y).tolist()
+    assert len(kept) == 2 and kept[0] == 0.0 and kept[1] == pytest.approx(1 / 0.7)
+    assert torch.equal(d.eval()(x), x)
+    with pytest.raises(ValueError, match="dropout probability"):
+        Dropout(1.0)
+
+
 def test_the_registry_refuses_a_detector_its_layout_or_strategy_does_not_fit(toy):
     (Xt, yt), (Xv, yv), _ = toy
     args = (Xt, yt, Xv, yv, ["common", "rare"], 1, "vector")

@@ -96,3 +96,44 @@ def test_hard_negatives_are_counted_and_precision_is_given_without_them():
     r = t.iloc[0]
     assert r["test_hard_negatives"] == 2 and r["hard_called_mean"] == 2
     assert r["precision_without_hard_mean"] == 0.5  # 1 TP, 1 easy FP (item 5); items 2, 3 left out
+
+
+def test_baseline_comparison_takes_the_validation_best_pair_and_pairs_it_with_the_baseline():
+    import pandas as pd
+
+    from genaug.detect.summary import baseline_table
+    from genaug.report import baseline_markdown, summary_rows
+    y, g, a, b = clustered()
+    rng = np.random.default_rng(5)
+    scores = {("logistic", "none", 1): (b[0][0], 0.70),
+              ("conv1d", "none", 1): (b[0][0] + 2 * y, 0.60), ("conv1d", "none", 2): (b[0][0] + 2 * y, 0.62),
+              # the best on test, but not on validation: it must not be chosen
+              ("conv1d", "x", 1): (b[0][0] + 5 * y, 0.50), ("conv1d", "x", 2): (b[0][0] + 5 * y, 0.52),
+              ("conv1d", "z", 1): (a[0][0] + rng.normal(0, 0.1, len(y)), 0.90),
+              ("conv1d", "z", 2): (a[0][0] + rng.normal(0, 0.1, len(y)), 0.80)}
+    runs = []
+    for (detector, strategy, seed), (s, val_ap) in scores.items():
+        m = {"dataset": "d", "detector": detector, "strategy": strategy, "replicate": seed, "threshold": 0.5,
+             "classes": ["no", "yes"], "positive": "yes", "val": {"auprc": val_ap},
+             "test": {k: 0.5 for k in ("precision", "recall", "f1", "auroc", "auprc")}}
+        runs.append((m, pd.DataFrame({"index": np.arange(len(y)) + 10, "label": y, "score": s})))
+    groups = np.array(["pad"] * 10 + [f"b{i}" for i in g])
+    t = baseline_table(runs, n_boot=300, seed=0, groups=groups)
+    assert set(zip(t["detector"], t["strategy"])) == {("conv1d", "z")}
+    assert t["val_auprc"].iloc[0] == pytest.approx(0.85) and t["reference_val_auprc"].iloc[0] == 0.70
+    assert len(t) == 5 and (t["role"] == "primary").sum() == 1 and set(t["n_groups"]) == {12}
+    r = t.set_index("metric").loc["auroc"]
+    z = [(s, 0.5) for (d, st, _), (s, _) in scores.items() if st == "z"]
+    ref = paired_bootstrap(y, z, [(b[0][0], 0.5)], "auroc", n_boot=300, seed=0, groups=g, resample_runs=True)
+    assert (r["diff"], r["lo"], r["hi"]) == (ref["diff"], ref["lo"], ref["hi"])
+    sec = t[t["role"] == "secondary"]
+    np.testing.assert_allclose(sec["p_holm"], holm(sec["p_two_sided"].to_numpy()))
+    assert t.loc[t["role"] == "primary", "p_holm"].iloc[0] == t.loc[t["role"] == "primary", "p_two_sided"].iloc[0]
+    text = "\n".join(baseline_markdown(t))
+    assert "conv1d z" in text and "logistic none" in text and "95%" in text
+    rows = summary_rows("d", pd.DataFrame(columns=["detector", "strategy", "replicates"]), pd.DataFrame(), {},
+                        baseline=t)
+    assert set(rows["section"]) == {"difference_from_logistic_none"} and len(rows) == 5
+    # no baseline run: an empty table with the columns, and nothing in the report
+    empty = baseline_table([r for r in runs if r[0]["detector"] != "logistic"])
+    assert not len(empty) and "verdict" in empty.columns and baseline_markdown(empty) == []

@@ -87,3 +87,18 @@ def test_the_old_generator_name_gan_still_runs_as_mlpgan(tmp_path):
     assert p.returncode == 0, p.out[-2000:]
     assert "renamed generator ('gan' is now 'mlpgan')" in p.out
     assert f"results/{HAP}/generators/mlpgan/model.pt" in p.out and "generators/gan/" not in p.out
+
+
+def test_a_datasets_own_strategies_replace_detect_strategies_and_must_hold_none(tmp_path):
+    config = tiny_config()
+    config["detect"] = {"strategies": ["none", "class_weight", "oversample"], "replicates": 2}
+    config["datasets"][DS].update(detectors=["cnn"], generators=["classic"], strategies=["none", "oversample"])
+    p = dry_run(tmp_path, config)
+    assert p.returncode == 0, p.out
+    assert planned_jobs(p.out)["train_detector"] == 6  # cnn x (none, oversample, classic) x 2 seeds
+    assert f"results/{DS}/detect/cnn/oversample/seed2/model.pt" in p.out
+    assert f"results/{DS}/detect/cnn/class_weight/" not in p.out
+    config["datasets"][DS]["strategies"] = ["class_weight"]
+    p = dry_run(tmp_path, config)
+    assert p.returncode != 0
+    assert f"config: datasets.{DS}.strategies: 'none' is required" in p.out, p.out[-2000:]

@@ -90,6 +90,21 @@ def test_metrics_hold_at_the_full_prevalence(run):
     assert "| classic | synthetic |" in md
 
 
+def test_the_validation_best_pair_is_compared_with_the_kmer_baseline(run):
+    base = pd.read_csv(run / f"results/{DS}/detect/baseline.tsv", sep="\t")
+    runs = []
+    for path in (run / f"results/{DS}/detect").glob("*/*/seed*/metrics.json"):
+        m = json.load(open(path))
+        runs.append((m["detector"], m["strategy"], m["val"]["auprc"]))
+    val = pd.DataFrame(runs, columns=["detector", "strategy", "val"]).groupby(["detector", "strategy"])["val"].mean()
+    best = val.drop(("logistic", "none")).idxmax()
+    assert set(zip(base["detector"], base["strategy"])) == {best} and len(base) == 5
+    assert (base["reference_detector"] == "logistic").all() and (base["reference_strategy"] == "none").all()
+    assert (base["lo"] <= base["hi"]).all() and base["verdict"].isin(["better", "worse", "no difference shown"]).all()
+    md = (run / "results/report/summary.md").read_text()
+    assert f"{best[0]} {best[1]} − logistic none" in md
+
+
 def test_rerun_is_a_no_op(run):
     p = snakemake(run, "-n", *TARGETS)
     assert p.returncode == 0 and planned_jobs(p.out) == {}, p.out

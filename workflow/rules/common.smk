@@ -163,8 +163,10 @@ def dataset_strategies(name):
     """datasets.<name>.strategies, else detect.strategies (none, class_weight, oversample), then one per
     generator of the dataset."""
     own = DATASETS[name].get("strategies")
-    base = DETECT_STRATEGIES if own is None else list(own)
-    return base + [g for g in dataset_generators(name) if g not in base]
+    builtin = DETECT_STRATEGIES if own is None else list(own)
+    if "none" not in builtin:
+        stop(f"config: datasets.{name}.strategies: 'none' is required (every strategy is compared with it)")
+    return builtin + [g for g in dataset_generators(name) if g not in builtin]
 
 
 def detector_strategies(name, detector):
@@ -264,7 +266,7 @@ def get_final_outputs():
             if dataset_generators(name):
                 out.append(f"results/{name}/report/haplotype_fidelity.png")
         out += [f"results/{name}/synthetic/{g}.npz" for g in dataset_generators(name)]
-        out += [f"results/{name}/detect/{f}.tsv" for f in ("runs", "summary", "comparisons")]
+        out += [f"results/{name}/detect/{f}.tsv" for f in ("runs", "summary", "comparisons", "baseline")]
         out += [f"results/{name}/fidelity/{g}.json" for g in dataset_generators(name)]
         out.append(f"results/{name}/report/detection.png")
         if dataset_generators(name):
@@ -567,6 +569,7 @@ def get_summary_input(wildcards):
     for name in DATASETS:
         inputs[f"{name}_summary"] = f"results/{name}/detect/summary.tsv"
         inputs[f"{name}_comparisons"] = f"results/{name}/detect/comparisons.tsv"
+        inputs[f"{name}_baseline"] = f"results/{name}/detect/baseline.tsv"
         inputs[f"{name}_metrics"] = f"results/{name}/detect/{dataset_detectors(name)[0]}/none/seed1/metrics.json"
         inputs[f"{name}_fidelity"] = [f"results/{name}/fidelity/{g}.json" for g in dataset_generators(name)]
         if DATASETS[name]["kind"] == "haplotypes":

@@ -1,5 +1,6 @@
 # Detect: train each detector per strategy and replicate seed (threshold on val, metrics on test),
-# then summarise across seeds with paired bootstrap differences from the same detector's `none`.
+# then summarise across seeds with paired bootstrap differences from the same detector's `none`, and the
+# validation-best detector and strategy against the logistic baseline.
 
 
 rule train_detector:
@@ -37,6 +38,7 @@ rule summarize_detection:
         runs="results/{dataset}/detect/runs.tsv",
         summary="results/{dataset}/detect/summary.tsv",
         comparisons="results/{dataset}/detect/comparisons.tsv",
+        baseline="results/{dataset}/detect/baseline.tsv",
     log:
         "results/logs/summarize_detection/{dataset}.log",
     conda:

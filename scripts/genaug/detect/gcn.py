@@ -31,6 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..encode.expression import shuffle_graph
+from .dropout import Dropout
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class GCNDetector(nn.Module):
         self.embedding = nn.Parameter(torch.zeros(n_genes, channels)) if embed else None
         self.convs = nn.ModuleList(nn.Linear(channels, channels) for _ in range(max(int(layers), 1)))
         self.reduce = nn.Linear(channels, readout)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.head = nn.Linear(n_genes * readout, n_classes)
 
     def propagate(self, h):

@@ -11,7 +11,8 @@
   absolute number of rows differs (``depth_profile``).
 - ``conv1d`` (``sequence``): the DeepChem TF-binding notebook's network
   (``conv1d.NotebookConv1D``): three convolutions of 15 filters of 10 bases,
-  ReLU and dropout 0.5 each, flatten, a linear layer.
+  ReLU and dropout 0.5 each, flatten (or, with ``conv1d_head: max``, a global max
+  over positions), a linear layer.
 - ``mlp`` (``vector`` / ``binary``): an MLP (linear, batch norm, LeakyReLU, dropout).
 
 Every net maps network-space items (``genaug.layouts``) to one logit per class.
@@ -81,7 +82,7 @@ def detector_net(name, net_shape, n_classes, s):
     if name == "mlp":
         return MLPDetector(net_shape[0], n_classes, s["hidden"], s["blocks"], s["dropout"])
     if name == "conv1d":
-        return NotebookConv1D(net_shape[0], net_shape[1], n_classes)
+        return NotebookConv1D(net_shape[0], net_shape[1], n_classes, head=s.get("conv1d_head", "flatten"))
     if name == "cnn":
         # model files from before depth_channel existed lack the key: they were trained without it
         return ConvDetector(net_shape[0], len(net_shape) - 1, n_classes, s["width"], s["blocks"], s["dropout"],

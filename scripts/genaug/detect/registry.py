@@ -41,7 +41,7 @@ BUILTIN_STRATEGIES = ("none", "class_weight", "oversample")
 DEFAULTS = {"epochs": 20, "batch_size": 32, "lr": 1e-3, "weight_decay": 1e-4, "patience": 5, "width": 16,
             "hidden": 128, "blocks": 4, "dropout": 0.3, "image_size": [32, 128], "l2": 1e-2, "kmer": 4,
             "gcn_layers": 1, "gene_embedding": True, "readout": 2, "gcn_epochs": 40, "gcn_lr": 3e-3,
-            "gcn_patience": 10, "depth_channel": True}
+            "gcn_patience": 10, "depth_channel": True, "conv1d_head": "flatten"}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,11 @@ AUPRC (``PRIMARY``) is the primary metric: its comparisons form one Holm
 family, the other metrics' comparisons another (``p_holm``), and a verdict
 says better / worse only when the Holm-adjusted two-sided bootstrap p-value
 is below 1 - level.
+
+``baseline_table`` makes the one comparison across detectors: the detector and
+strategy with the best mean validation AUPRC (chosen without the test split)
+against the simple baseline (``BASELINE``: the logistic detector under
+``none``), with the same bootstrap, level and Holm families.
 """
 
 import numpy as np
@@ -24,6 +29,7 @@ PRIMARY = "auprc"
 # metrics.json's test_prevalence block (items weighted back to the full prevalence), as run_table columns
 PREVALENCE_METRICS = ("prevalence", "auroc", "auprc", "precision_at_recall_0.5", "precision_at_recall_0.8", "f1")
 REFERENCE = "none"
+BASELINE = ("logistic", "none")  # the simple, non-deep baseline every dataset is compared with
 
 
 def run_table(runs):
@@ -148,3 +154,69 @@ def verdict(diff, p_holm, alpha):
     if p_holm < alpha:
         return "better" if diff > 0 else "worse"
     return "no difference shown"
+
+
+BASELINE_COLUMNS = ["detector", "strategy", "reference_detector", "reference_strategy", "chosen_by", "val_auprc",
+                    "reference_val_auprc", "metric", "role", "diff", "lo", "hi", "p_le_0", "p_two_sided", "p_holm",
+                    "n_boot", "level", "n_groups", "seeds_resampled", "verdict"]
+
+
+def best_on_validation(runs, exclude=BASELINE):
+    """(detector, strategy, mean validation AUPRC over its seeds) of the pair with the highest mean
+    validation AUPRC (``metrics.json``'s ``val`` block), ``exclude`` left out; ties: the first in
+    sorted order. None when no other pair has validation metrics."""
+    by = {}
+    for m, _ in runs:
+        key = (m["detector"], m["strategy"])
+        if key != tuple(exclude) and "val" in m:
+            by.setdefault(key, []).append(float(m["val"][PRIMARY]))
+    scored = [(np.nanmean(v) if np.isfinite(v).any() else -np.inf, k) for k, v in sorted(by.items())]
+    if not scored:
+        return None
+    best = max(scored, key=lambda x: x[0])  # max keeps the first of equal values
+    return best[1][0], best[1][1], float(best[0])
+
+
+def baseline_table(runs, n_boot=1000, seed=0, level=0.95, baseline=BASELINE, groups=None):
+    """The validation-best (detector, strategy) minus ``baseline`` on the test split, per metric: the
+    paired bootstrap of ``comparison_table`` (whole groups and both sides' seeds resampled, the same
+    draws), p-values Holm-adjusted within the primary metric's row and within the other rows. Empty
+    (with the columns) when the dataset has no run of the baseline or no other pair."""
+    ref = [r for r in runs if (r[0]["detector"], r[0]["strategy"]) == tuple(baseline)]
+    best = best_on_validation(runs, baseline)
+    if not ref or best is None:
+        return pd.DataFrame(columns=BASELINE_COLUMNS)
+    detector, strategy, val_ap = best
+    chosen = [r for r in runs if (r[0]["detector"], r[0]["strategy"]) == (detector, strategy)]
+
+    def side(rs):
+        out = []
+        for m, preds in sorted(rs, key=lambda r: r[0]["replicate"]):
+            out.append((preds.sort_values("index"), m["threshold"], m["classes"].index(m["positive"])))
+        return out
+
+    a, b = side(chosen), side(ref)
+    items = b[0][0]["index"].to_numpy()
+    if any(not np.array_equal(p["index"].to_numpy(), items) for p, _, _ in a + b):
+        raise ValueError(f"{detector} {strategy} and the baseline {' '.join(baseline)}: predictions are not on "
+                         "the same test items")
+    y = (b[0][0]["label"].to_numpy() == b[0][2]).astype(int)
+    item_groups = None if groups is None else np.asarray(groups)[items]
+    ref_val = float(np.nanmean([m["val"][PRIMARY] for m, _ in ref if "val" in m] or [np.nan]))
+    rows = []
+    for k in METRICS:
+        r = paired_bootstrap(y, [(p["score"].to_numpy(), t) for p, t, _ in a],
+                             [(p["score"].to_numpy(), t) for p, t, _ in b], k, n_boot=n_boot, seed=seed,
+                             level=level, groups=item_groups, resample_runs=True)
+        rows.append({"detector": detector, "strategy": strategy, "reference_detector": baseline[0],
+                     "reference_strategy": baseline[1], "chosen_by": f"val_{PRIMARY}", "val_auprc": val_ap,
+                     "reference_val_auprc": ref_val, "metric": k, "role": "primary" if k == PRIMARY else "secondary",
+                     "diff": r["diff"], "lo": r["lo"], "hi": r["hi"], "p_le_0": r["p_le_0"],
+                     "p_two_sided": r["p_two_sided"], "n_boot": r["n_boot"], "level": level,
+                     "n_groups": r["n_groups"], "seeds_resampled": len(a) > 1 or len(b) > 1})
+    table = pd.DataFrame(rows, columns=BASELINE_COLUMNS)
+    for role in ("primary", "secondary"):
+        sel = table["role"] == role
+        table.loc[sel, "p_holm"] = holm(table.loc[sel, "p_two_sided"].to_numpy(float))
+    table["verdict"] = [verdict(d, p, 1 - level) for d, p in zip(table["diff"], table["p_holm"])]
+    return table

@@ -46,7 +46,10 @@ Keys (every GAN generator takes the same keys; only defaults differ):
   without a clip; 0: reads keep their training places), ``cycle_bin`` (columns per
   sequencing-cycle bin of the mismatch and base-quality models).
 - gaussian (vectors; see ``gaussian``): ``shrinkage`` (weight of the scaled identity in
-  each class's covariance; null: the Ledoit-Wolf estimate).
+  each class's covariance; null: the Ledoit-Wolf estimate), ``covariance`` (``per_class``:
+  each class its own covariance; ``pooled``: one within-class covariance for all classes,
+  each class keeping its mean), ``marginals`` (``normal``; ``empirical``: a Gaussian
+  copula whose features keep their training distributions).
 - mlpgan (haplotypes, after Yelmen et al. 2021; see ``mlpgan``; ``gan`` is its old name): ``g_hidden``,
   ``d_hidden`` (hidden layer sizes as fractions of the SNP count), ``leak``
   (LeakyReLU slope), ``l2`` (weight regularisation), ``real_noise`` (uniform
@@ -91,8 +94,9 @@ DEFAULTS = {
     # read-level pileups (see reads.py): unclipped reads moved by up to `jitter` columns; cell models by
     # sequencing cycle in bins of `cycle_bin` columns
     "reads": {"jitter": 8, "cycle_bin": 10},
-    # one multivariate normal per condition; shrinkage null: Ledoit-Wolf's (vectors only)
-    "gaussian": {"shrinkage": None},
+    # one multivariate normal per condition; shrinkage null: Ledoit-Wolf's (vectors only); pooled /
+    # empirical: one within-class covariance, a Gaussian copula over the features' own distributions
+    "gaussian": {"shrinkage": None, "covariance": "per_class", "marginals": "normal"},
     "classic": {"coverage": [0.5, 1.0], "shift": 3, "quality_jitter": 2,
                 "reverse_complement": 0.5, "sequence_shift": 5, "noise": 0.1, "mixup": 0.4, "crossovers": 8},
     # haplotypes (binary layout only); sizes for ~2,000 SNPs x ~700 haplotypes on 2 CPU cores

@@ -117,7 +117,8 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
         return TrainResult(str(paths["model"]), str(paths["history"]), None, 0, 0, True,
                            time.time() - t0, "cpu", s)
     if generator == "gaussian":
-        model["fit"] = gaussian.fit(lay.to_float(X).numpy(), cond_idx, n_cond, s["shrinkage"])
+        model["fit"] = gaussian.fit(lay.to_float(X).numpy(), cond_idx, n_cond, s["shrinkage"], s["covariance"],
+                                    s["marginals"])
         _save(model, paths["model"])
         _write_history(paths["history"], ["step"], [])
         return TrainResult(str(paths["model"]), str(paths["history"]), None, 0, 0, True,
