@@ -193,3 +193,14 @@ def test_recall_by_type_counts_matches():
     found = pd.DataFrame([("c", 110, 590, "DEL")], columns=["contig", "start", "end", "svtype"])
     r = discover.recall_by_type(truth, found).set_index("svtype")
     assert r.loc["all", "found"] == 1 and r.loc["INS", "recall"] == 0 and np.isnan(r.loc["DUP", "recall"])
+
+
+def test_no_negative_at_all_is_a_clear_error(sim):
+    from genaug.errors import InputError
+
+    d, bam, ref, found, lengths, insert_range = sim
+    truth = _truth_vcf(d / "truth4.vcf.gz", lengths)
+    cands = d / "alone3.vcf.gz"
+    discover.write_candidates_vcf(found, lengths, ref, cands, insert_range=insert_range)
+    with pytest.raises(InputError, match="random_negatives: true"):
+        candidate_loci(truth, cands, lengths, SvSettings(window=64, random_negatives=False), 1, discovered=True)

@@ -3,9 +3,9 @@
 Order of work: check the inputs, estimate the library's insert-size range
 (``sv.estimate_insert_range``), then scan each contig in region chunks of
 ``chunk_bp`` (in ``threads`` processes). Per chunk, htslib's own filter
-(``samtools view -e``, run inside pysam) decodes every read and hands Python
-only the informative ones (a clip, an SA tag, a pair that is not proper or
-whose insert lies outside the range); Python turns them into evidence:
+(``samtools view -e``: the samtools on PATH, else pysam's) decodes every read
+and hands Python only the ones that can be evidence (``read_filter_expression``);
+Python turns them into evidence:
 
 - split reads (SA tag, one other segment on the contig): the junction of the
   two segments in read order gives DEL (same strand, forward jump), DUP (same
@@ -30,6 +30,8 @@ base (INS: END = POS), as in the truth VCFs (``loci``).
 
 import logging
 import re
+import shutil
+import subprocess
 import time
 from dataclasses import dataclass
 
@@ -75,10 +77,30 @@ class DiscoverSettings:
         return cls(**cfg)
 
 
-def read_filter_expression(insert_max, min_clip):
-    """htslib filter keeping the reads that can be evidence (primary, mapped: by -F)."""
-    return (f"sclen >= {int(min_clip)} || [SA] || (flag.paired && !flag.proper_pair) "
-            f"|| tlen > {int(insert_max)} || tlen < -{int(insert_max)}")
+def read_filter_expression(del_min):
+    """htslib filter keeping the reads that can be evidence (primary and mapped by -F): a pair that is
+    not proper, any CIGAR of more than one operation (every clip and split read), and the leftmost
+    read of a pair whose insert exceeds ``del_min``. Each term costs htslib time per read, so the
+    terms are few and cheap; Python looks closer at the reads they keep."""
+    return f"!flag.proper_pair || ncigar > 1 || tlen > {int(del_min)}"
+
+
+def deletion_pair_minimum(insert_range, settings):
+    """Smallest insert of a deletion pair: the range's maximum plus ``pair_margin``."""
+    lo, hi = insert_range
+    return hi + (settings.pair_margin if settings.pair_margin is not None else (hi - lo) // 4)
+
+
+def _samtools_view(args):
+    """Run `samtools view ARGS` (the samtools on PATH, built with libdeflate where packaged, else
+    pysam's own) and return its SAM text."""
+    exe = shutil.which("samtools")
+    if exe:
+        p = subprocess.run([exe, "view", *args], capture_output=True, text=True)
+        if p.returncode:
+            raise OSError(p.stderr.strip().splitlines()[-1] if p.stderr.strip() else f"samtools exit {p.returncode}")
+        return p.stdout
+    return pysam.samtools.view(*args)
 
 
 def chunks_of(contig_lengths, chunk_bp):
@@ -151,7 +173,7 @@ class _Evidence:
 def evidence_from_sam(lines, chunk_start, chunk_end, insert_range, settings):
     """Evidence of the SAM lines (no header) whose alignment starts in [chunk_start, chunk_end)."""
     lo_ins, hi_ins = insert_range
-    del_min = hi_ins + (settings.pair_margin if settings.pair_margin is not None else (hi_ins - lo_ins) // 4)
+    del_min = deletion_pair_minimum(insert_range, settings)
     ev = _Evidence()
     n = 0
     for line in lines:
@@ -229,7 +251,7 @@ def _scan_chunk(chunk):
     args = ["-F", "0xF04", "-q", str(st["settings"].min_mapq), "-e", st["expression"]]
     if st["reference"]:
         args += ["-T", str(st["reference"])]
-    text = pysam.samtools.view(*args, st["bam"], f"{contig}:{start + 1}-{end}")
+    text = _samtools_view(args + [st["bam"], f"{contig}:{start + 1}-{end}"])
     ev, n = evidence_from_sam(text.split("\n"), start, end, st["insert_range"], st["settings"])
     return ev.arrays() + (n,)
 
@@ -237,7 +259,7 @@ def _scan_chunk(chunk):
 def scan_evidence(bam_path, reference, contig_lengths, insert_range, settings, threads=1, progress_every=10.0):
     """Evidence per contig: {contig: (sv, clip, clip_len, ins)}, scanning chunks in ``threads`` processes."""
     chunks = chunks_of(contig_lengths, settings.chunk_bp)
-    expr = read_filter_expression(insert_range[1], settings.min_clip)
+    expr = read_filter_expression(deletion_pair_minimum(insert_range, settings))
     init = (str(bam_path), reference, expr, settings, insert_range)
     parts = {c: [] for c in contig_lengths}
     t0 = last = time.monotonic()

@@ -138,7 +138,7 @@ def candidate_loci(truth_path, candidates_path, contig_lengths, settings, seed, 
             if "called" in parts[0]:
                 sampled["called"] = 0
             parts.append(sampled)
-        return _sorted_items(parts, contig_lengths, candidates_path)
+        return _sorted_items(parts, contig_lengths, candidates_path, settings)
     if settings.random_negatives:
         sampled = loci.sample_negatives(truth, contig_lengths, w, neg_settings, rng, fasta,
                                         block=settings.group_block, avoid=avoid, allowed=allowed if use_mask else None)
@@ -164,12 +164,12 @@ def candidate_loci(truth_path, candidates_path, contig_lengths, settings, seed, 
         parts.append(hard)
     for p in parts:
         p["label"] = CLASSES[1] if p is truth else CLASSES[0]
-    return _sorted_items(parts, contig_lengths, candidates_path or truth_path)
+    return _sorted_items(parts, contig_lengths, candidates_path or truth_path, settings)
 
 
-def _sorted_items(parts, contig_lengths, path):
+def _sorted_items(parts, contig_lengths, path, settings):
     items = pd.concat([p for p in parts if len(p)], ignore_index=True)
-    if not (items.label == CLASSES[0]).any():
+    if not settings.random_negatives and not (items.label == CLASSES[0]).any():
         raise InputError(path, "gives no negative item (no candidate matches nothing away from the truth SVs) "
                                "and random negatives are off: set encode.sv.random_negatives: true")
     order = list(contig_lengths)
