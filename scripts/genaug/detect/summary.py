@@ -63,8 +63,8 @@ HARD_SOURCES = ("caller", "discover", "both")  # samples.tsv sources of candidat
 
 def hard_negative_table(runs, source):
     """Per (detector, strategy): how many hard negatives the test split holds (negatives whose
-    ``source`` in samples.tsv is a candidate's: HARD_SOURCES; every item indexed like encoded.npz), how many each run called
-    positive (mean over seeds), and precision with them left out (mean ± sd over seeds): what
+    ``source`` in samples.tsv is a candidate's: HARD_SOURCES; every item indexed like encoded.npz),
+    how many each run called positive (mean over seeds), and precision with them left out (mean ± sd over seeds): what
     precision means against easy negatives only. Empty when ``source`` is None."""
     cols = ["detector", "strategy", "test_hard_negatives", "hard_called_mean", "precision_without_hard_mean",
             "precision_without_hard_sd"]
