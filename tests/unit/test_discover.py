@@ -204,3 +204,11 @@ def test_no_negative_at_all_is_a_clear_error(sim):
     discover.write_candidates_vcf(found, lengths, ref, cands, insert_range=insert_range)
     with pytest.raises(InputError, match="random_negatives: true"):
         candidate_loci(truth, cands, lengths, SvSettings(window=64, random_negatives=False), 1, discovered=True)
+
+
+def test_without_samtools_on_path_pysam_scans_the_same(sim, monkeypatch):
+    _, bam, ref, found, *_ = sim
+    monkeypatch.setattr(discover.shutil, "which", lambda name: None)
+    again, *_ = discover.discover_candidates(bam, ref)
+    assert again[["start", "end", "svtype", "sr", "pe", "clip"]].equals(found[["start", "end", "svtype", "sr", "pe",
+                                                                              "clip"]])

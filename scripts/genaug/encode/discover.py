@@ -92,15 +92,20 @@ def deletion_pair_minimum(insert_range, settings):
 
 
 def _samtools_view(args):
-    """Run `samtools view ARGS` (the samtools on PATH, built with libdeflate where packaged, else
-    pysam's own) and return its SAM text."""
+    """Run `samtools view ARGS` and return its SAM text: the samtools on PATH (packaged builds decode
+    with libdeflate, faster than pysam's zlib build), else, or when that one fails (too old for
+    filter expressions), pysam's own."""
     exe = shutil.which("samtools")
     if exe:
         p = subprocess.run([exe, "view", *args], capture_output=True, text=True)
-        if p.returncode:
-            raise OSError(p.stderr.strip().splitlines()[-1] if p.stderr.strip() else f"samtools exit {p.returncode}")
-        return p.stdout
-    return pysam.samtools.view(*args)
+        if p.returncode == 0:
+            return p.stdout
+        log.warning("%s view failed (%s); using pysam's samtools", exe, (p.stderr.strip().splitlines() or ["?"])[-1])
+    try:
+        return pysam.samtools.view(*args)
+    except pysam.utils.SamtoolsError as e:
+        raise InputError(args[-2], f"reads at {args[-1]} cannot be read ({str(e).splitlines()[0]}): the file is "
+                                   "damaged or its index belongs to another file") from None
 
 
 def chunks_of(contig_lengths, chunk_bp):
