@@ -10,8 +10,10 @@ times are long enough to measure. Then, best of --repeat runs:
   - genaug's evidence scan (`discover.scan_evidence`: every read decoded by htslib, the
     informative ones parsed) with each --threads count, chunks of --chunk-bp
   - the whole `discover_candidates` (insert-size estimate, scan, clustering, depth ratios)
-Rates are reads per second (the reads samtools counts); 'share per thread' is
-genaug's rate divided by the thread count and by samtools' one-thread rate.
+Rates are reads per second (the reads samtools counts); 'share per thread (wall)' is
+genaug's rate divided by the thread count and by samtools' one-thread rate; 'share
+(CPU)' is samtools' CPU seconds over genaug's (this process and its children), the
+same ratio less disturbed by other jobs on a shared machine.
 
 --recall: discovery on the demo BAM downsampled to each fraction (`samtools view -s
 SEED.FRACTION`; 1.0 is the BAM itself: 20x, so 0.4 is 8x), truth SVs >= 50 bp found per
@@ -20,6 +22,7 @@ and the time of discover_candidates (one thread).
 """
 
 import argparse
+import resource
 import subprocess
 import sys
 import tempfile
@@ -37,13 +40,20 @@ from genaug.encode.sv import SvSettings, estimate_insert_range  # noqa: E402
 DEMO = REPO / "resources" / "demo" / "sv"
 
 
-def best(f, repeat):
-    times = []
+def _cpu():
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def best(f, repeat, cpu=False):
+    """Best wall time of ``repeat`` runs (with ``cpu``: (wall, CPU s of this process and its children))."""
+    times, cpus = [], []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), _cpu()
         out = f()
         times.append(time.perf_counter() - t)
-    return min(times), out
+        cpus.append(_cpu() - c)
+    return ((min(times), min(cpus)) if cpu else min(times)), out
 
 
 def recall(args):
@@ -96,21 +106,24 @@ def main():
             lengths = dict(zip(f.references, f.lengths))
             insert_range = estimate_insert_range(f, SvSettings(), bam)
         regions = [f"{c}:1-{n}" for c, n in lengths.items()]
-        t_sam, out = best(lambda: subprocess.run(["samtools", "view", "-c", "-F", "0xF04", bam, *regions],
-                                                 check=True, capture_output=True, text=True).stdout, args.repeat)
+        (t_sam, c_sam), out = best(lambda: subprocess.run(["samtools", "view", "-c", "-F", "0xF04", bam, *regions],
+                                                          check=True, capture_output=True, text=True).stdout,
+                                   args.repeat, cpu=True)
         n = int(out.split()[0])
         rate = n / t_sam
         print(f"BAM: {bam} ({args.copies} x {args.bam}), {n:,} primary mapped reads, {sum(lengths.values()):,} bp")
-        print(f"samtools view -c, 1 thread: {t_sam:.3f} s, {rate:,.0f} reads/s")
+        print(f"samtools view -c, 1 thread: {t_sam:.3f} s wall, {c_sam:.3f} CPU-s, {rate:,.0f} reads/s")
         settings = discover.DiscoverSettings(chunk_bp=args.chunk_bp)
-        print("| threads | scan s | reads/s | share per thread | speed-up |")
-        print("|---|---|---|---|---|")
+        print("| threads | scan s | reads/s | share per thread (wall) | CPU-s | share (CPU) | speed-up |")
+        print("|---|---|---|---|---|---|---|")
         first = None
         for t in args.threads:
-            secs, (_, informative) = best(lambda: discover.scan_evidence(bam, None, lengths, insert_range, settings, t,
-                                                                         progress_every=1e9), args.repeat)
+            (secs, cpu), (_, informative) = best(
+                lambda: discover.scan_evidence(bam, None, lengths, insert_range, settings, t, progress_every=1e9),
+                args.repeat, cpu=True)
             first = first or secs
-            print(f"| {t} | {secs:.3f} | {n / secs:,.0f} | {n / secs / t / rate:.2f} | {first / secs:.2f}x |")
+            print(f"| {t} | {secs:.3f} | {n / secs:,.0f} | {n / secs / t / rate:.2f} | {cpu:.2f} | {c_sam / cpu:.2f} "
+                  f"| {first / secs:.2f}x |")
         secs, (found, _, _) = best(lambda: discover.discover_candidates(bam, args.reference, settings,
                                                                         threads=max(args.threads)), 1)
         print(f"whole discover_candidates, {max(args.threads)} threads: {secs:.2f} s, {len(found)} candidates, "

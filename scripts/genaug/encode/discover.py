@@ -50,6 +50,8 @@ DEPTH_INFO = "GENAUG_RD"
 SV_KINDS = ("DEL", "DUP", "INV", "INS")
 _KIND = {k: i for i, k in enumerate(SV_KINDS)}
 _CIGAR = re.compile(r"(\d+)([MIDNSHP=X])")
+_SA = re.compile(r"(?:^|\t)SA:Z:([^\t]+)")
+_MC = re.compile(r"(?:^|\t)MC:Z:(\S+)")
 _REF_OPS = set("MDN=X")
 _CLIP_OPS = "SH"
 
@@ -120,20 +122,25 @@ def chunks_of(contig_lengths, chunk_bp):
 # ---------------------------------------------------------------- reads -> evidence
 
 def _cigar_parts(cigar):
-    """(ref span, leading clip, trailing clip, query length incl. clips) of a CIGAR string."""
-    ops = _CIGAR.findall(cigar)
-    span = sum(int(n) for n, o in ops if o in _REF_OPS)
-    lead = sum(int(n) for n, o in ops[:2] if o in _CLIP_OPS) if ops and ops[0][1] in _CLIP_OPS else 0
-    trail = sum(int(n) for n, o in ops[-2:] if o in _CLIP_OPS) if ops and ops[-1][1] in _CLIP_OPS else 0
-    qlen = sum(int(n) for n, o in ops if o in "MIS=XH")
-    return span, lead, trail, qlen
-
-
-def _soft_clips(cigar):
-    ops = _CIGAR.findall(cigar)
-    left = int(ops[0][0]) if ops and ops[0][1] == "S" else 0
-    right = int(ops[-1][0]) if ops and ops[-1][1] == "S" else 0
-    return left, right
+    """(ref span, leading clip, trailing clip, leading soft clip, trailing soft clip) of a CIGAR string
+    (clips: soft and hard together)."""
+    ops = [(int(n), o) for n, o in _CIGAR.findall(cigar)]
+    span = 0
+    for n, o in ops:
+        if o in _REF_OPS:
+            span += n
+    lead = trail = soft_lead = soft_trail = 0
+    k = 0
+    while k < len(ops) and ops[k][1] in _CLIP_OPS:
+        lead += ops[k][0]
+        soft_lead += ops[k][0] if ops[k][1] == "S" else 0
+        k += 1
+    j = len(ops) - 1
+    while j >= k and ops[j][1] in _CLIP_OPS:
+        trail += ops[j][0]
+        soft_trail += ops[j][0] if ops[j][1] == "S" else 0
+        j -= 1
+    return span, lead, trail, soft_lead, soft_trail
 
 
 def split_junction(a_start, a_end, a_rev, a_qstart, b_start, b_end, b_rev, b_qstart):
@@ -190,10 +197,11 @@ def evidence_from_sam(lines, chunk_start, chunk_end, insert_range, settings):
             continue
         n += 1
         flag, cigar = int(f[1]), f[5]
+        if flag & 2 and "S" not in cigar and "H" not in cigar and int(f[8]) <= del_min:
+            continue  # a proper pair with small indels only: nothing here
         rev = bool(flag & 16)
-        span, lead, trail, qlen = _cigar_parts(cigar)
+        span, lead, trail, left, right = _cigar_parts(cigar)
         end0 = pos0 + span
-        left, right = _soft_clips(cigar)
         if left >= settings.min_clip:
             ev.clip.append((pos0, 0))
             ev.clip_len.append(left)
@@ -201,13 +209,13 @@ def evidence_from_sam(lines, chunk_start, chunk_end, insert_range, settings):
             ev.clip.append((end0, 1))
             ev.clip_len.append(right)
         tags = f[11] if len(f) > 11 else ""
-        sa = re.search(r"(?:^|\t)SA:Z:([^\t]+)", tags)
+        sa = _SA.search(tags) if "SA:Z:" in tags else None
         if sa:
             segs = [s for s in sa.group(1).split(";") if s]
             if len(segs) == 1:
                 s_contig, s_pos, s_strand, s_cigar, s_mapq = segs[0].split(",")[:5]
                 if s_contig == f[2] and int(s_mapq) >= settings.min_mapq:
-                    s_span, s_lead, s_trail, _ = _cigar_parts(s_cigar)
+                    s_span, s_lead, s_trail, _, _ = _cigar_parts(s_cigar)
                     s_rev = s_strand == "-"
                     s0 = int(s_pos) - 1
                     kind, p, e = split_junction(pos0, end0, rev, _query_start(rev, lead, trail),
@@ -223,7 +231,7 @@ def evidence_from_sam(lines, chunk_start, chunk_end, insert_range, settings):
             continue  # the pair is seen from its leftmost read
         mrev = bool(flag & 32)
         tlen = abs(int(f[8]))
-        mc = re.search(r"(?:^|\t)MC:Z:(\S+)", tags)
+        mc = _MC.search(tags)
         mend0 = mpos0 + (_cigar_parts(mc.group(1))[0] if mc else span)
         if not rev and mrev:
             if tlen > del_min:
