@@ -102,3 +102,21 @@ def test_the_scored_sample_holds_the_caller_records_and_its_own(run):
     assert any(s == "discover" for _, s, _, _ in recs)
     assert all(p is not None for _, _, p, _ in recs)
     assert (d / f"results/score/{SAMPLE}/candidates.vcf.gz").is_file()
+
+
+def test_a_score_sample_without_candidates_or_discovery_names_the_key(tmp_path):
+    config = discover_config()
+    config["score"]["samples"][SAMPLE].update(candidates=None, discover=False)
+    write_config(tmp_path, config)
+    p = snakemake(tmp_path, "-n")
+    assert p.returncode != 0
+    assert f"score.samples.{SAMPLE}: no candidates to score" in p.out
+
+
+def test_a_score_sample_may_discover_without_a_caller(tmp_path):
+    config = discover_config()
+    config["score"]["samples"][SAMPLE]["candidates"] = None
+    write_config(tmp_path, config)
+    p = snakemake(tmp_path, "-n", f"results/score/{SAMPLE}.vcf.gz")
+    assert p.returncode == 0, p.out
+    assert planned_jobs(p.out)["discover_sample_sv"] == 1

@@ -41,6 +41,7 @@ import pysam
 
 from ..errors import InputError, refuse_unknown
 from . import checks, loci
+from . import evidence as evidence_mod
 
 log = logging.getLogger(__name__)
 
@@ -269,12 +270,15 @@ def _scan_chunk(chunk):
     return ev.arrays() + (n,)
 
 
-def scan_evidence(bam_path, reference, contig_lengths, insert_range, settings, threads=1, progress_every=10.0):
-    """Evidence per contig: {contig: (sv, clip, clip_len, ins)}, scanning chunks in ``threads`` processes."""
+def scan_evidence(bam_path, reference, contig_lengths, insert_range, settings, threads=1, progress_every=10.0,
+                  mapped=None):
+    """Evidence per contig: {contig: (sv, clip, clip_len, ins)}, scanning chunks in ``threads`` processes.
+    ``mapped`` (the index's mapped reads, when known) gives the progress log a reads/s rate."""
     chunks = chunks_of(contig_lengths, settings.chunk_bp)
     expr = read_filter_expression(deletion_pair_minimum(insert_range, settings))
     init = (str(bam_path), reference, expr, settings, insert_range)
     parts = {c: [] for c in contig_lengths}
+    total_bp = max(sum(c[2] - c[1] for c in chunks), 1)
     t0 = last = time.monotonic()
     n_reads = 0
     done = 0
@@ -287,9 +291,11 @@ def scan_evidence(bam_path, reference, contig_lengths, insert_range, settings, t
         now = time.monotonic()
         if now - last >= progress_every or done == len(chunks):
             bp = sum(c[2] - c[1] for c in chunks[:done])
-            log.info("scanned chunk %d of %d (%s:%d-%d): %d informative reads so far, %.2f Mb/s, ETA %.0f s",
-                     done, len(chunks), chunk[0], chunk[1] + 1, chunk[2], n_reads, bp / 1e6 / max(now - t0, 1e-9),
-                     (now - t0) / done * (len(chunks) - done))
+            secs = max(now - t0, 1e-9)
+            rate = f", about {mapped * bp / total_bp / secs:,.0f} reads/s" if mapped else ""
+            log.info("scanned chunk %d of %d (%s:%d-%d): %d informative reads so far, %.2f Mb/s%s, ETA %.0f s",
+                     done, len(chunks), chunk[0], chunk[1] + 1, chunk[2], n_reads, bp / 1e6 / secs, rate,
+                     secs / done * (len(chunks) - done))
             last = now
 
     if threads <= 1 or len(chunks) <= 1:
@@ -469,10 +475,12 @@ def discover_candidates(bam_path, reference, settings=DiscoverSettings(), insert
     fasta = checks.open_reference(reference)
     with checks.handles(bam, fasta):
         contig_lengths = checks.shared_contigs(bam, fasta, bam_path, reference)
+        mapped = evidence_mod.check_mapped(bam, bam_path)  # a BAM without mapped reads stops here
         if insert_range is None:
             insert_range = estimate_insert_range(bam, sv_settings or SvSettings(), bam_path)
     ref_arg = str(reference) if str(bam_path).endswith(".cram") else None
-    evidence, n_reads = scan_evidence(bam_path, ref_arg, contig_lengths, insert_range, settings, threads)
+    evidence, n_reads = scan_evidence(bam_path, ref_arg, contig_lengths, insert_range, settings, threads,
+                                      mapped=mapped)
     rows = []
     for contig, (sv, clip, clip_len, ins) in evidence.items():
         rows += candidates_of_contig(contig, sv, clip, clip_len, ins, insert_range, settings)
