@@ -40,6 +40,7 @@ import pandas as pd
 import pysam
 
 from ..errors import InputError, refuse_unknown
+from ..outputs import replacing
 from . import checks, loci
 from . import evidence as evidence_mod
 
@@ -646,7 +647,6 @@ def write_candidates_vcf(found, contig_lengths, reference, out_vcf, caller=None,
                             (row.contig, row.start, row.end, row.svtype, "discover", rec.id)))
     entries.sort(key=lambda e: e[0])
     out_vcf = str(out_vcf)
-    from ..outputs import replacing
     with replacing(out_vcf + ".tbi", out_vcf) as (tmp_tbi, tmp_vcf):
         with pysam.VariantFile(tmp_vcf, "wz", header=header) as out:
             for _, rec, _ in entries:
