@@ -567,7 +567,7 @@ def get_score_input(wildcards):
     }
     if sm.get("discover"):  # the caller's records merged with the sample's own candidates
         merged = f"results/score/{wildcards.sample}/candidates.vcf.gz"
-        return {**inputs, "candidates": merged, "candidates_index": merged + ".tbi"}
+        return {**inputs, "candidates": merged, "candidates_index": f"{merged}.tbi"}
     return {**inputs, "candidates": sm["candidates"], "candidates_index": _vcf_index(sm["candidates"])}
 
 
