@@ -18,4 +18,5 @@ with rule_script(snakemake):
         truth_settings=TruthSettings.from_config(**snakemake.params.truth),
         regions=snakemake.input.get("regions"),
         exclude=snakemake.input.get("exclude"),
+        discovered=snakemake.params.discovered,
     )

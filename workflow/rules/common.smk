@@ -229,9 +229,40 @@ def _check_score_samples():
         for k in ("bam", "reference", "candidates", "truth"):
             if sm.get(k) and not os.path.exists(sm[k]):
                 stop(f"{key}.{k}: file {sm[k]} not found")
+        if not sm.get("candidates") and not sm.get("discover"):
+            stop(f"{key}: no candidates to score: give `candidates` (a caller's VCF) or set `discover: true`")
 
 
 _check_score_samples()
+
+
+def discover_datasets():
+    """Names of the sv datasets with `discover: true`."""
+    return [d for d, ds in DATASETS.items() if ds["kind"] == "sv" and ds.get("discover")]
+
+
+def _check_calls():
+    """discover.calls names a detector, strategy and replicate every discovering dataset runs."""
+    calls = config["discover"]["calls"]
+    for d in discover_datasets():
+        if calls["detector"] not in dataset_detectors(d):
+            stop(
+                f"config: discover.calls.detector: '{calls['detector']}' is not a detector of dataset {d} "
+                f"({', '.join(dataset_detectors(d))})"
+            )
+        if calls["strategy"] not in detector_strategies(d, calls["detector"]):
+            stop(
+                f"config: discover.calls.strategy: '{calls['strategy']}' is not a strategy of detector "
+                f"{calls['detector']} of dataset {d} ({', '.join(detector_strategies(d, calls['detector']))})"
+            )
+        if calls["replicate"] != "mean" and calls["replicate"] not in detector_replicates(calls["detector"]):
+            stop(
+                f"config: discover.calls.replicate: {calls['replicate']} but detector {calls['detector']} runs "
+                f"replicates {', '.join(map(str, detector_replicates(calls['detector'])))}"
+            )
+
+
+_check_calls()
 
 
 wildcard_constraints:
@@ -252,6 +283,8 @@ def get_final_outputs():
             f"results/{name}/split.npz",
             f"results/{name}/split_counts.tsv",
         ]
+        if DATASETS[name]["kind"] == "sv" and DATASETS[name].get("discover"):
+            out += [f"results/{name}/candidates.vcf.gz", f"results/{name}/calls.vcf.gz"]
         if DATASETS[name]["kind"] == "sv":
             out.append(f"results/{name}/qc/pileups.png")
             out += [f"results/{name}/detect/by_type_size.tsv", f"results/{name}/report/items.bed"]
@@ -305,7 +338,12 @@ def get_encode_sv_input(wildcards):
         "truth": ds["truth"],
         "truth_index": _vcf_index(ds["truth"]),
     }
-    if ds.get("candidates"):
+    if ds.get("discover"):
+        d = wildcards.dataset
+        inputs.update(
+            candidates=f"results/{d}/candidates.vcf.gz", candidates_index=f"results/{d}/candidates.vcf.gz.tbi"
+        )
+    elif ds.get("candidates"):
         inputs["candidates"] = ds["candidates"]
         inputs["candidates_index"] = _vcf_index(ds["candidates"])
     for key in ("regions", "exclude"):
@@ -323,6 +361,82 @@ def get_library_input(wildcards):
         "reference": ds["reference"],
         "reference_index": ds["reference"] + ".fai",
     }
+
+
+def get_discovered(wildcards):
+    """datasets.<name>.discover: whether encode_sv's candidates are genaug's candidates VCF."""
+    return bool(DATASETS[wildcards.dataset].get("discover"))
+
+
+def get_discover_input(wildcards):
+    """Named inputs of discover_sv for a dataset: alignments, reference, the caller's VCF and the truth
+    (for the recall in the log), with indexes."""
+    ds = DATASETS[wildcards.dataset]
+    inputs = {
+        "bam": ds["bam"],
+        "bam_index": _alignment_index(ds["bam"]),
+        "reference": ds["reference"],
+        "reference_index": ds["reference"] + ".fai",
+        "truth": ds["truth"],
+        "truth_index": _vcf_index(ds["truth"]),
+    }
+    if ds.get("candidates"):
+        inputs.update(caller=ds["candidates"], caller_index=_vcf_index(ds["candidates"]))
+    return inputs
+
+
+def get_discover_sample_input(wildcards):
+    """Named inputs of discover_sample_sv: the score sample's alignments, reference and caller's VCF."""
+    sm = SCORE_SAMPLES[wildcards.sample]
+    inputs = {
+        "bam": sm["bam"],
+        "bam_index": _alignment_index(sm["bam"]),
+        "reference": sm["reference"],
+        "reference_index": sm["reference"] + ".fai",
+    }
+    if sm.get("candidates"):
+        inputs.update(caller=sm["candidates"], caller_index=_vcf_index(sm["candidates"]))
+    return inputs
+
+
+def get_discover_settings(wildcards):
+    """discover (minus `calls`): the discovery settings."""
+    return {k: v for k, v in config["discover"].items() if k != "calls"}
+
+
+def get_discover_sv_settings(wildcards):
+    """encode.sv for the insert-size range, with a score sample's own contig_rename and insert_size."""
+    if hasattr(wildcards, "sample"):
+        return get_score_settings(wildcards) | {"contig_rename": SCORE_SAMPLES[wildcards.sample]["contig_rename"]}
+    return config["encode"]["sv"]
+
+
+def get_discover_truth(wildcards):
+    """The dataset's truth settings (the log's recall); none for a score sample."""
+    return get_truth_settings(wildcards) if hasattr(wildcards, "dataset") else None
+
+
+def get_calls_input(wildcards):
+    """Named inputs of call_sv: the detector of discover.calls, the dataset's BAM, reference and candidates."""
+    d, calls = wildcards.dataset, config["discover"]["calls"]
+    ds = DATASETS[d]
+    return {
+        "models": [  # replicate: mean averages the replicate detectors, as score samples do
+            f"results/{d}/detect/{calls['detector']}/{calls['strategy']}/seed{r}/model.pt"
+            for r in (detector_replicates(calls["detector"]) if calls["replicate"] == "mean" else [calls["replicate"]])
+        ],
+        "bam": ds["bam"],
+        "bam_index": _alignment_index(ds["bam"]),
+        "reference": ds["reference"],
+        "reference_index": ds["reference"] + ".fai",
+        "candidates": f"results/{d}/candidates.vcf.gz",
+        "candidates_index": f"results/{d}/candidates.vcf.gz.tbi",
+    }
+
+
+def get_calls_settings(wildcards):
+    """encode.sv with contig_rename none: candidates.vcf.gz uses the BAM's contig names."""
+    return {**config["encode"]["sv"], "contig_rename": "none"}
 
 
 def get_truth_settings(wildcards):
@@ -468,16 +582,18 @@ def get_score_input(wildcards):
     sm = SCORE_SAMPLES[wildcards.sample]
     reps = detector_replicates(sm["detector"]) if sm["replicate"] == "mean" else [sm["replicate"]]
     run = f"results/{sm['dataset']}/detect/{sm['detector']}/{sm['strategy']}"
-    return {
+    inputs = {
         "models": [f"{run}/seed{r}/model.pt" for r in reps],  # replicate: mean averages them all
         "library": f"results/{sm['dataset']}/library.json",
         "bam": sm["bam"],
         "bam_index": _alignment_index(sm["bam"]),
         "reference": sm["reference"],
         "reference_index": sm["reference"] + ".fai",
-        "candidates": sm["candidates"],
-        "candidates_index": _vcf_index(sm["candidates"]),
     }
+    if sm.get("discover"):  # the caller's records merged with the sample's own candidates
+        merged = f"results/score/{wildcards.sample}/candidates.vcf.gz"
+        return {**inputs, "candidates": merged, "candidates_index": f"{merged}.tbi"}
+    return {**inputs, "candidates": sm["candidates"], "candidates_index": _vcf_index(sm["candidates"])}
 
 
 def get_evaluate_input(wildcards):
@@ -499,7 +615,8 @@ def get_score_settings(wildcards):
     """encode.sv (the detector's item shape and read filters), with this sample's contig_rename and
     insert_size: the new BAM's library, estimated from it when null, never the training BAM's."""
     sm = SCORE_SAMPLES[wildcards.sample]
-    return {**config["encode"]["sv"], "contig_rename": sm["contig_rename"], "insert_size": sm["insert_size"]}
+    rename = "none" if sm.get("discover") else sm["contig_rename"]  # the merged VCF has the BAM's names
+    return {**config["encode"]["sv"], "contig_rename": rename, "insert_size": sm["insert_size"]}
 
 
 def get_kind(wildcards):

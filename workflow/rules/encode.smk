@@ -22,6 +22,7 @@ rule encode_sv:
     params:
         settings=get_encode_settings,
         truth=get_truth_settings,
+        discovered=get_discovered,
         seed=config["seed"],
     script:
         "../../scripts/encode_sv.py"

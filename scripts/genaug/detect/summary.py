@@ -64,13 +64,13 @@ def summary_table(runs, order=None, source=None):
     return out
 
 
-HARD_SOURCE = "caller"  # samples.tsv source of a hard negative: a caller's candidate that is no truth SV
+HARD_SOURCES = ("caller", "discover", "both")  # samples.tsv sources of candidates: a negative one is a hard negative
 
 
 def hard_negative_table(runs, source):
-    """Per (detector, strategy): how many hard negatives the test split holds (``source`` of
-    samples.tsv == "caller", every item indexed like encoded.npz), how many each run called
-    positive (mean over seeds), and precision with them left out (mean ± sd over seeds): what
+    """Per (detector, strategy): how many hard negatives the test split holds (negatives whose
+    ``source`` in samples.tsv is a candidate's: HARD_SOURCES; every item indexed like encoded.npz),
+    how many each run called positive (mean over seeds), and precision with them left out (mean ± sd over seeds): what
     precision means against easy negatives only. Empty when ``source`` is None."""
     cols = ["detector", "strategy", "test_hard_negatives", "hard_called_mean", "precision_without_hard_mean",
             "precision_without_hard_sd"]
@@ -80,8 +80,8 @@ def hard_negative_table(runs, source):
     by = {}
     for m, preds in runs:
         idx = preds["index"].to_numpy()
-        hard = source[idx] == HARD_SOURCE
         pos = preds["label"].to_numpy() == m["classes"].index(m["positive"])
+        hard = np.isin(source[idx], HARD_SOURCES) & ~pos
         called = preds["score"].to_numpy() >= m["threshold"]
         tp, fp = int((called & pos).sum()), int((called & ~pos & ~hard).sum())
         by.setdefault((m["detector"], m["strategy"]), []).append(

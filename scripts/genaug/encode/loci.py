@@ -234,13 +234,18 @@ def _reciprocal_overlap(a0, a1, b0, b1):
 def matches_truth(call, truth, max_breakpoint_distance=500):
     """A call matches a truth SV: same type and reciprocal overlap >= 0.5, or both
     breakpoints within ``max_breakpoint_distance`` bp."""
+    return match_index(call, truth, max_breakpoint_distance) is not None
+
+
+def match_index(call, truth, max_breakpoint_distance=500):
+    """The index label of the first row of ``truth`` that ``call`` matches (``matches_truth``), or None."""
     same = truth[(truth.contig == call.contig) & (truth.svtype == call.svtype)]
-    for t in same.itertuples():
+    for k, t in zip(same.index, same.itertuples()):
         if _reciprocal_overlap(call.start, call.end, t.start, t.end):
-            return True
+            return k
         if abs(call.start - t.start) <= max_breakpoint_distance and abs(call.end - t.end) <= max_breakpoint_distance:
-            return True
-    return False
+            return k
+    return None
 
 
 def hard_negatives(calls, truth, window, margin, avoid=None):
@@ -266,8 +271,7 @@ def hard_negatives(calls, truth, window, margin, avoid=None):
     if ambiguous:
         log.warning("candidate calls: %d matched no truth SV but lie near one; dropped as ambiguous", ambiguous)
     log.info("candidate calls: %d match a truth SV, %d become hard negatives", matched, len(keep))
-    out = pd.DataFrame(keep, columns=calls.columns)[COLUMNS]
-    return out
+    return pd.DataFrame(keep, columns=calls.columns)
 
 
 def region_groups(contigs, left_start, right_start, window, block):

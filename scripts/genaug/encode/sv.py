@@ -36,6 +36,7 @@ class SvSettings:
     min_mapq: int = 0
     read_filters: tuple = ("unmapped", "secondary", "qcfail", "duplicate")
     negatives_per_positive: float = 10.0
+    random_negatives: bool = True   # sampled negatives; off: only candidates that match no truth SV
     negative_margin: int = 512
     contig_rename: str = "none"
     group_block: int = 20_000
@@ -88,8 +89,11 @@ def estimate_insert_range(bam, settings, path="BAM"):
 
 
 def candidate_loci(truth_path, candidates_path, contig_lengths, settings, seed, fasta=None,
-                   truth_settings=TruthSettings(), regions=None, exclude=None):
+                   truth_settings=TruthSettings(), regions=None, exclude=None, discovered=False):
     """All items, sorted by (contig, start, end): truth positives, sampled and caller negatives.
+
+    With ``discovered`` (``candidates_path`` is genaug's candidates VCF, ``discover.py``) the
+    items are the candidates instead: see ``_candidate_items``.
 
     ``regions`` (confident regions): every item's two windows lie inside it.
     ``exclude``: no negative's windows or span touch it. ``called`` says
@@ -123,8 +127,23 @@ def candidate_loci(truth_path, candidates_path, contig_lengths, settings, seed, 
         return regions_mod.loci_mask(contigs, starts, ends, w, regions, exclude)
 
     use_mask = regions is not None or exclude is not None
-    sampled = loci.sample_negatives(truth, contig_lengths, w, neg_settings, rng, fasta,
-                                    block=settings.group_block, avoid=avoid, allowed=allowed if use_mask else None)
+    if discovered:
+        parts = _candidate_items(truth, avoid, candidates_path, contig_lengths, settings, allowed if use_mask else None)
+        if settings.random_negatives:
+            sampled = loci.sample_negatives(truth, contig_lengths, w, neg_settings, rng, fasta,
+                                            block=settings.group_block, avoid=avoid,
+                                            allowed=allowed if use_mask else None)
+            sampled["source"] = "sampled"
+            sampled["label"] = CLASSES[0]
+            if "called" in parts[0]:
+                sampled["called"] = 0
+            parts.append(sampled)
+        return _sorted_items(parts, contig_lengths, candidates_path, settings)
+    if settings.random_negatives:
+        sampled = loci.sample_negatives(truth, contig_lengths, w, neg_settings, rng, fasta,
+                                        block=settings.group_block, avoid=avoid, allowed=allowed if use_mask else None)
+    else:
+        sampled = pd.DataFrame(columns=loci.COLUMNS)
     sampled["source"] = "sampled"
     parts = [truth, sampled]
     if candidates_path:
@@ -132,7 +151,7 @@ def candidate_loci(truth_path, candidates_path, contig_lengths, settings, seed, 
         truth["called"] = [int(loci.matches_truth(t, calls)) for t in truth.itertuples(index=False)]
         log.info("caller %s: %d calls, %d of %d truth SVs matched by one (caller recall %.3f)", candidates_path,
                  len(calls), truth.called.sum(), len(truth), truth.called.mean())
-        hard = loci.hard_negatives(calls, truth, w, settings.negative_margin, avoid=avoid)
+        hard = loci.hard_negatives(calls, truth, w, settings.negative_margin, avoid=avoid)[loci.COLUMNS]
         if use_mask and len(hard):
             keep = allowed(hard.contig, hard.start, hard.end)
             if (~keep).any():
@@ -143,12 +162,75 @@ def candidate_loci(truth_path, candidates_path, contig_lengths, settings, seed, 
         hard["called"] = 1
         sampled["called"] = 0
         parts.append(hard)
+    for p in parts:
+        p["label"] = CLASSES[1] if p is truth else CLASSES[0]
+    return _sorted_items(parts, contig_lengths, candidates_path or truth_path, settings)
+
+
+def _sorted_items(parts, contig_lengths, path, settings):
     items = pd.concat([p for p in parts if len(p)], ignore_index=True)
-    items["label"] = np.where(items.source == "truth", CLASSES[1], CLASSES[0])
+    if not settings.random_negatives and not (items.label == CLASSES[0]).any():
+        raise InputError(path, "gives no negative item (no candidate matches nothing away from the truth SVs) "
+                               "and random negatives are off: set encode.sv.random_negatives: true")
     order = list(contig_lengths)
     items["_c"] = items.contig.map(order.index)
     items = items.sort_values(["_c", "start", "end", "source"], kind="stable").drop(columns="_c")
     return items.reset_index(drop=True)
+
+
+SOURCE_ORDER = {"both": 0, "discover": 1, "caller": 2}  # which candidate locus a found truth SV takes
+
+
+def _candidate_items(truth, avoid, path, contig_lengths, settings, allowed=None):
+    """Items from a candidates VCF: [positives, hard negatives].
+
+    Positives: each truth SV at the locus of the candidate that matches it
+    (``loci.matches_truth``; of several, a ``both`` before a ``discover``
+    before a ``caller`` record), typed and sized as the truth says; a truth SV
+    no candidate matches stays a positive at its own breakpoints (source
+    ``truth``). Hard negatives: candidates matching no truth SV, except those
+    lying near one (ambiguous, ``loci.hard_negatives``) or outside ``allowed``.
+    Other candidates of an SV already found are dropped. ``called`` (a caller
+    record has it) is added when the VCF holds caller records.
+    """
+    from .discover import read_candidates
+
+    cands = read_candidates(path, contig_lengths)
+    has_caller = cands.source.isin(["caller", "both"]).any()
+    hit = np.array([loci.match_index(c, truth) for c in cands.itertuples(index=False)], dtype=object)
+    matched = np.array([h is not None for h in hit], bool)
+    best, duplicates = {}, 0
+    for i in np.flatnonzero(matched):
+        k = hit[i]
+        if k in best:
+            duplicates += 1
+            if SOURCE_ORDER[cands.source[i]] >= SOURCE_ORDER[cands.source[best[k]]]:
+                continue
+        best[k] = i
+    pos = truth.copy()
+    pos["source"] = "truth"
+    for k, i in best.items():
+        pos.loc[k, ["start", "end", "source"]] = [cands.start[i], cands.end[i], cands.source[i]]
+    if has_caller:
+        caller = cands[cands.source.isin(["caller", "both"])]
+        pos["called"] = [int(loci.matches_truth(t, caller)) for t in truth.itertuples(index=False)]
+    pos["label"] = CLASSES[1]
+    hard = loci.hard_negatives(cands[~matched], truth, settings.window, settings.negative_margin, avoid=avoid)
+    outside = 0
+    if allowed is not None and len(hard):
+        keep = allowed(hard.contig, hard.start, hard.end)
+        outside = int((~keep).sum())
+        hard = hard[keep]
+    hard = hard[loci.COLUMNS + ["source"]].copy()
+    if has_caller:
+        hard["called"] = hard.source.isin(["caller", "both"]).astype(int)
+    hard["label"] = CLASSES[0]
+    log.info("%s: %d candidates; %d match a truth SV (%d of %d truth SVs found: positives at the candidate's "
+             "breakpoints; %d further candidates of a found SV dropped), %d truth SVs no candidate found "
+             "(positives at the truth's breakpoints), %d hard negatives%s", path, len(cands), int(matched.sum()),
+             len(best), len(truth), duplicates, len(truth) - len(best), len(hard),
+             f" ({outside} outside the confident regions or inside excluded ones dropped)" if outside else "")
+    return [pos, hard]
 
 
 def _open(bam_path, reference):
@@ -258,7 +340,7 @@ class SvPlan:
 
 
 def plan_sv(bam_path, reference, truth, candidates=None, settings=SvSettings(), seed=1,
-            truth_settings=TruthSettings(), regions=None, exclude=None):
+            truth_settings=TruthSettings(), regions=None, exclude=None, discovered=False):
     """Check every input, build the candidate loci and their groups, estimate the
     insert-size range: the fast part of encoding, where bad input is caught.
     ``regions`` and ``exclude`` are BED paths (or None)."""
@@ -270,7 +352,8 @@ def plan_sv(bam_path, reference, truth, candidates=None, settings=SvSettings(), 
         contig_lengths = checks.shared_contigs(bam, fasta, bam_path, reference)
         beds = [regions_mod.read_bed(p, settings.contig_rename, contig_lengths, what) if p else None
                 for p, what in ((regions, "confident regions"), (exclude, "excluded from negatives"))]
-        items = candidate_loci(truth, candidates, contig_lengths, settings, seed, fasta, truth_settings, *beds)
+        items = candidate_loci(truth, candidates, contig_lengths, settings, seed, fasta, truth_settings, *beds,
+                               discovered=discovered)
         tid_names = list(contig_lengths)
         item_tid = items.contig.map(tid_names.index).to_numpy(np.int64)
         left, right = breakpoint_windows(items.start.to_numpy(), items.end.to_numpy(), settings.window)
@@ -280,9 +363,11 @@ def plan_sv(bam_path, reference, truth, candidates=None, settings=SvSettings(), 
     items["group"] = loci.region_groups(items.contig.to_numpy(), left, right, settings.window, settings.group_block)
     items.insert(0, "id", [f"{s}:{t}:{c}:{a}-{b}" for s, t, c, a, b in
                            zip(items.source, items.svtype, items.contig, items.start, items.end)])
-    log.info("%d items: %d variant, %d non-variant (%d sampled, %d from the caller); %d groups",
-             len(items), (items.label == CLASSES[1]).sum(), (items.label == CLASSES[0]).sum(),
-             (items.source == "sampled").sum(), (items.source == "caller").sum(), items.group.nunique())
+    neg = items.label == CLASSES[0]
+    log.info("%d items: %d variant, %d non-variant (%d sampled, %d from the caller, %d from discovery); %d groups",
+             len(items), (~neg).sum(), neg.sum(), (neg & (items.source == "sampled")).sum(),
+             (neg & items.source.isin(["caller", "both"])).sum(), (neg & (items.source == "discover")).sum(),
+             items.group.nunique())
     return SvPlan(items, tid_names, item_tid, left, right, settings.stack_settings(insert_range))
 
 
@@ -300,9 +385,12 @@ def check_evidence(depth, plan, bam_path, reference, settings):
 
 
 def encode_sv(bam_path, reference, truth, out_npz, out_tsv, candidates=None,
-              settings=SvSettings(), seed=1, threads=1, truth_settings=TruthSettings(), regions=None, exclude=None):
-    """Encode a BAM/CRAM at truth and candidate loci into the tensor contract."""
-    plan = plan_sv(bam_path, reference, truth, candidates, settings, seed, truth_settings, regions, exclude)
+              settings=SvSettings(), seed=1, threads=1, truth_settings=TruthSettings(), regions=None, exclude=None,
+              discovered=False):
+    """Encode a BAM/CRAM at truth and candidate loci into the tensor contract; with ``discovered``,
+    ``candidates`` is genaug's candidates VCF and its candidates are the items (``_candidate_items``)."""
+    plan = plan_sv(bam_path, reference, truth, candidates, settings, seed, truth_settings, regions, exclude,
+                   discovered)
     items = plan.items
     with replacing(out_tsv) as tmp_tsv:
         with tensors.EncodedWriter(out_npz, plan.stack.item_shape, len(items)) as writer:
