@@ -20,14 +20,13 @@ import logging
 
 import numpy as np
 import pandas as pd
-import pysam
 
 from .. import tensors
 from ..outputs import replacing
 from . import channels as ch
 from . import checks
 from .pileup import breakpoint_windows
-from .sv import _PROPER_ONLY, CLASSES, estimate_insert_range, stack_to_writer
+from .sv import CLASSES, estimate_insert_range, proper_insert_sizes, stack_to_writer
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +49,7 @@ def library_stats(bam_path, reference, settings, seed=1, n_positions=400, n_pair
                         and r.reference_start <= p < (r.reference_end or 0):
                     n += 1
             depth.append(n)
-    # a fresh handle: reading to the end continues from where the fetches above left the file
-    bam = checks.open_alignments(bam_path, reference)
-    with checks.handles(bam):
-        sizes_ins = []
-        for r in bam.fetch(until_eof=True):
-            if (r.flag & _PROPER_ONLY) == pysam.FPROPER_PAIR and r.template_length > 0 and r.mapping_quality >= 20:
-                sizes_ins.append(r.template_length)
-                if len(sizes_ins) >= n_pairs:
-                    break
+        sizes_ins = proper_insert_sizes(bam, n_pairs)
     if settings.insert_size is not None:
         insert_range = tuple(settings.insert_size)
     elif len(sizes_ins) >= 100:

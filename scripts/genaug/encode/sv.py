@@ -68,16 +68,24 @@ class SvSettings:
 _PROPER_ONLY = pysam.FPROPER_PAIR | pysam.FSECONDARY | pysam.FQCFAIL | pysam.FDUP | pysam.FSUPPLEMENTARY
 
 
+def proper_insert_sizes(bam, limit):
+    """Insert sizes of the first ``limit`` proper pairs (MAPQ >= 20) from the start of the BAM, wherever
+    earlier fetches left the handle (contig by contig through the index: a CRAM cannot seek back)."""
+    sizes = []
+    for contig in bam.references:
+        for r in bam.fetch(contig):
+            if (r.flag & _PROPER_ONLY) == pysam.FPROPER_PAIR and r.template_length > 0 and r.mapping_quality >= 20:
+                sizes.append(r.template_length)
+                if len(sizes) >= limit:
+                    return sizes
+    return sizes
+
+
 def estimate_insert_range(bam, settings, path="BAM"):
     """Library insert-size range from proper pairs at the start of the BAM (quantiles)."""
     if settings.insert_size is not None:
         return tuple(settings.insert_size)
-    sizes = []
-    for r in bam.fetch(until_eof=True):
-        if (r.flag & _PROPER_ONLY) == pysam.FPROPER_PAIR and r.template_length > 0 and r.mapping_quality >= 20:
-            sizes.append(r.template_length)
-            if len(sizes) >= settings.insert_size_sample:
-                break
+    sizes = proper_insert_sizes(bam, settings.insert_size_sample)
     if len(sizes) < 100:
         log.warning("%s: only %d proper pairs to estimate the insert size; insert-size anomalies "
                     "are not marked (set encode.sv.insert_size to [min, max])", path, len(sizes))
