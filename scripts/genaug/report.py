@@ -267,13 +267,17 @@ def strata_markdown(strata):
         first = sub.iloc[0]
         cells = [f"{_f(sub.loc[r, 'precision'], 2)} / {_f(sub.loc[r, 'recall'], 2)}" if r in sub.index else "n/a"
                  for r in runs]
-        name = "all" if by == "all" else f"{'type' if by == 'svtype' else 'size'} {stratum}"
-        lines.append(f"| {name} | {int(first.n_pos)} | {int(first.n_neg)} | " + " | ".join(cells) + " |")
+        lines.append(f"| {_stratum_name(by, stratum)} | {int(first.n_pos)} | {int(first.n_neg)} | "
+                     + " | ".join(cells) + " |")
     lines += ["", "`caller calls`: the candidate VCF's own calls on the same test items (a positive it matches, "
               "every false call it made). Per type, the negatives are the caller's false calls of that type; "
               "sampled negatives have no type and count in the size bands. n/a: undefined (nothing called, or "
               "no positive).", ""]
     return "\n".join(lines)
+
+
+def _stratum_name(by, stratum):
+    return "all" if by == "all" else f"{'type' if by == 'svtype' else 'size'} {stratum}"
 
 
 def summary_markdown(sections):
@@ -306,13 +310,11 @@ def callsets_markdown(sample, table):
         return ""
     lines = [f"### SV calls on {sample} against its truth (F1, precision / recall)", "",
              "| stratum | truth SVs | " + " | ".join(CALLSETS) + " |", "|---|---|" + "---|" * len(CALLSETS)]
-    f = lambda v: "n/a" if pd.isna(v) else f"{v:.3f}"
     for (by, stratum), g in table.groupby(["by", "stratum"], sort=False):
         g = g.set_index("callset")
-        cells = [f"{f(g.loc[c, 'f1'])} ({f(g.loc[c, 'precision'])} / {f(g.loc[c, 'recall'])}, "
+        cells = [f"{_f(g.loc[c, 'f1'])} ({_f(g.loc[c, 'precision'])} / {_f(g.loc[c, 'recall'])}, "
                  f"{int(g.loc[c, 'n_calls'])} calls)" if c in g.index else "n/a" for c in CALLSETS]
-        name = "all" if by == "all" else f"{'type' if by == 'svtype' else 'size'} {stratum}"
-        lines.append(f"| {name} | {int(g.iloc[0].n_truth)} | " + " | ".join(cells) + " |")
+        lines.append(f"| {_stratum_name(by, stratum)} | {int(g.iloc[0].n_truth)} | " + " | ".join(cells) + " |")
     lines += ["", "caller: the caller's PASS calls as given; caller_filtered: those genaug keeps (FILTER PASS); "
               "own: genaug's own candidates it calls (INFO/GENAUG_SOURCE discover or both, FILTER PASS; empty "
               "without them); union: both. Matching: same type, reciprocal overlap >= 0.5 or both breakpoints "

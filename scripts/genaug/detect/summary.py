@@ -132,14 +132,23 @@ def comparison_table(runs, n_boot=1000, seed=0, level=0.95, reference=REFERENCE,
                 continue
             runs_a = [(p["score"].to_numpy(), t) for p, t, _ in group]
             for k in METRICS:
-                b = paired_bootstrap(y, runs_a, runs_b, k, n_boot=n_boot, seed=seed, level=level,
-                                     groups=item_groups, resample_runs=True)
-                rows.append({"detector": detector, "strategy": strategy, "reference": reference, "metric": k,
-                             "role": "primary" if k == PRIMARY else "secondary",
-                             "diff": b["diff"], "lo": b["lo"], "hi": b["hi"], "p_le_0": b["p_le_0"],
-                             "p_two_sided": b["p_two_sided"], "n_boot": b["n_boot"], "level": level,
-                             "n_groups": b["n_groups"], "seeds_resampled": len(runs_a) > 1 or len(runs_b) > 1})
-    table = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+                rows.append({"detector": detector, "strategy": strategy, "reference": reference,
+                             **_paired_row(y, runs_a, runs_b, k, n_boot, seed, level, item_groups)})
+    return _holm_verdicts(pd.DataFrame(rows, columns=COMPARISON_COLUMNS), level)
+
+
+def _paired_row(y, runs_a, runs_b, metric, n_boot, seed, level, groups):
+    """The bootstrap columns of one comparison row (test groups and replicate seeds resampled)."""
+    b = paired_bootstrap(y, runs_a, runs_b, metric, n_boot=n_boot, seed=seed, level=level, groups=groups,
+                         resample_runs=True)
+    return {"metric": metric, "role": "primary" if metric == PRIMARY else "secondary",
+            "diff": b["diff"], "lo": b["lo"], "hi": b["hi"], "p_le_0": b["p_le_0"],
+            "p_two_sided": b["p_two_sided"], "n_boot": b["n_boot"], "level": level,
+            "n_groups": b["n_groups"], "seeds_resampled": len(runs_a) > 1 or len(runs_b) > 1}
+
+
+def _holm_verdicts(table, level):
+    """Holm-adjusted p per role (primary / secondary family) and the verdict of each row."""
     for role in ("primary", "secondary"):
         sel = table["role"] == role
         table.loc[sel, "p_holm"] = holm(table.loc[sel, "p_two_sided"].to_numpy(float))
@@ -204,19 +213,11 @@ def baseline_table(runs, n_boot=1000, seed=0, level=0.95, baseline=BASELINE, gro
     item_groups = None if groups is None else np.asarray(groups)[items]
     ref_val = float(np.nanmean([m["val"][PRIMARY] for m, _ in ref if "val" in m] or [np.nan]))
     rows = []
+    runs_a = [(p["score"].to_numpy(), t) for p, t, _ in a]
+    runs_b = [(p["score"].to_numpy(), t) for p, t, _ in b]
     for k in METRICS:
-        r = paired_bootstrap(y, [(p["score"].to_numpy(), t) for p, t, _ in a],
-                             [(p["score"].to_numpy(), t) for p, t, _ in b], k, n_boot=n_boot, seed=seed,
-                             level=level, groups=item_groups, resample_runs=True)
         rows.append({"detector": detector, "strategy": strategy, "reference_detector": baseline[0],
                      "reference_strategy": baseline[1], "chosen_by": f"val_{PRIMARY}", "val_auprc": val_ap,
-                     "reference_val_auprc": ref_val, "metric": k, "role": "primary" if k == PRIMARY else "secondary",
-                     "diff": r["diff"], "lo": r["lo"], "hi": r["hi"], "p_le_0": r["p_le_0"],
-                     "p_two_sided": r["p_two_sided"], "n_boot": r["n_boot"], "level": level,
-                     "n_groups": r["n_groups"], "seeds_resampled": len(a) > 1 or len(b) > 1})
-    table = pd.DataFrame(rows, columns=BASELINE_COLUMNS)
-    for role in ("primary", "secondary"):
-        sel = table["role"] == role
-        table.loc[sel, "p_holm"] = holm(table.loc[sel, "p_two_sided"].to_numpy(float))
-    table["verdict"] = [verdict(d, p, 1 - level) for d, p in zip(table["diff"], table["p_holm"])]
-    return table
+                     "reference_val_auprc": ref_val,
+                     **_paired_row(y, runs_a, runs_b, k, n_boot, seed, level, item_groups)})
+    return _holm_verdicts(pd.DataFrame(rows, columns=BASELINE_COLUMNS), level)
