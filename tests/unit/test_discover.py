@@ -212,3 +212,41 @@ def test_without_samtools_on_path_pysam_scans_the_same(sim, monkeypatch):
     again, *_ = discover.discover_candidates(bam, ref)
     assert again[["start", "end", "svtype", "sr", "pe", "clip"]].equals(found[["start", "end", "svtype", "sr", "pe",
                                                                               "clip"]])
+
+
+def test_the_filter_expression_keeps_the_reads_of_its_three_terms(tmp_path):
+    """One sum stands for `ncigar > 1 || tlen > del_min`, also at the int32 extremes of tlen."""
+    h = pysam.AlignmentHeader.from_dict({"HD": {"VN": "1.6", "SO": "coordinate"},
+                                         "SQ": [{"SN": "c", "LN": 10_000}]})
+    cases = [  # name, proper pair, cigar, tlen, kept
+        ("proper_small", True, "100M", 400, False), ("proper_right", True, "100M", -900, False),
+        ("proper_long", True, "100M", 601, True), ("proper_at_min", True, "100M", 600, False),
+        ("proper_clip_right", True, "80M20S", -(2**31 - 1), True), ("proper_clip_far", True, "80M20S", 2**31 - 1, True),
+        ("proper_indel", True, "50M2D50M", -300, True), ("improper", False, "100M", 300, True),
+        ("improper_zero", False, "100M", 0, True)]
+    path = tmp_path / "e.bam"
+    with pysam.AlignmentFile(str(path), "wb", header=h) as out:
+        for name, proper, cigar, tlen, _ in cases:
+            r = pysam.AlignedSegment(h)
+            r.query_name, r.reference_id, r.reference_start, r.mapping_quality = name, 0, 1000, 60
+            r.cigarstring, r.query_sequence = cigar, "A" * 100
+            r.flag = 1 | 64 | (2 if proper else 0)
+            r.next_reference_id, r.next_reference_start, r.template_length = 0, 1200, tlen
+            out.write(r)
+    pysam.index(str(path))
+    expr = discover.read_filter_expression(600)
+    kept = subprocess.run(["samtools", "view", "-e", expr, str(path)], capture_output=True, text=True, check=True)
+    assert sorted(line.split("\t")[0] for line in kept.stdout.splitlines()) == sorted(c[0] for c in cases if c[4])
+
+
+def test_a_samtools_that_fails_leaves_pysam_to_scan_the_same(sim, tmp_path, monkeypatch):
+    _, bam, ref, found, *_ = sim
+    fake = tmp_path / "samtools"  # prints clips of an insertion at 1054, then fails like one too old for -e
+    lines = "".join(f"printf 'r{i}\\t0\\t{sv_bam.CONTIG}\\t{pos}\\t60\\t{cigar}\\t*\\t0\\t0\\tA\\tI\\n'\n"
+                    for i in range(3) for pos, cigar in ((1005, "50M50S"), (1055, "50S50M")))
+    fake.write_text(f"#!/bin/sh\n{lines}echo 'unknown option -- e' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(discover.shutil, "which", lambda name: str(fake))
+    again, *_ = discover.discover_candidates(bam, ref)
+    assert again[["start", "end", "svtype", "sr", "pe", "clip"]].equals(found[["start", "end", "svtype", "sr", "pe",
+                                                                              "clip"]])

@@ -28,6 +28,7 @@ Candidates are VCF-style loci: POS is the base before the event, END its last
 base (INS: END = POS), as in the truth VCFs (``loci``).
 """
 
+import functools
 import logging
 import re
 import shutil
@@ -52,7 +53,7 @@ DEPTH_INFO = "GENAUG_RD"
 SV_KINDS = ("DEL", "DUP", "INV", "INS")
 _KIND = {k: i for i, k in enumerate(SV_KINDS)}
 _CIGAR = re.compile(r"(\d+)([MIDNSHP=X])")
-_SA = re.compile(r"(?:^|\t)SA:Z:([^\t]+)")
+_SA = re.compile(r"(?:^|\t)SA:Z:([^\t\n]+)")
 _MC = re.compile(r"(?:^|\t)MC:Z:(\S+)")
 _REF_OPS = set("MDN=X")
 _CLIP_OPS = "SH"
@@ -84,9 +85,13 @@ class DiscoverSettings:
 def read_filter_expression(del_min):
     """htslib filter keeping the reads that can be evidence (primary and mapped by -F): a pair that is
     not proper, any CIGAR of more than one operation (every clip and split read), and the leftmost
-    read of a pair whose insert exceeds ``del_min``. Each term costs htslib time per read, so the
-    terms are few and cheap; Python looks closer at the reads they keep."""
-    return f"!flag.proper_pair || ncigar > 1 || tlen > {int(del_min)}"
+    read of a pair whose insert exceeds ``del_min``. htslib evaluates every term of an expression for
+    every read, so the last two are one sum: with ``ncigar`` weighted by 2^32, ``ncigar * 2^32 + tlen``
+    exceeds ``2^32 + del_min`` exactly when ncigar > 1 (tlen, an int32, is above -2^31) or ncigar is
+    1 and tlen > del_min (the values are doubles, exact far beyond these). Python looks closer at the
+    reads it keeps."""
+    w = 1 << 32
+    return f"!flag.proper_pair || ncigar * {w} + tlen > {w + int(del_min)}"
 
 
 def deletion_pair_minimum(insert_range, settings):
@@ -95,21 +100,30 @@ def deletion_pair_minimum(insert_range, settings):
     return hi + (settings.pair_margin if settings.pair_margin is not None else (hi - lo) // 4)
 
 
-def _samtools_view(args):
-    """Run `samtools view ARGS` and return its SAM text: the samtools on PATH (packaged builds decode
-    with libdeflate, faster than pysam's zlib build), else, or when that one fails (too old for
-    filter expressions), pysam's own."""
+def _samtools_lines(args, path, region):
+    """SAM lines (no header) of `samtools view ARGS PATH REGION`, streamed: the samtools on PATH
+    (packaged builds decode with libdeflate, faster than pysam's zlib build) decodes while the caller
+    parses what it has sent; else, or when that one fails (too old for filter expressions), pysam's
+    own samtools. A failure shows after the last line, so the caller parses again from ``retry``."""
     exe = shutil.which("samtools")
     if exe:
-        p = subprocess.run([exe, "view", *args], capture_output=True, text=True)
-        if p.returncode == 0:
-            return p.stdout
-        log.warning("%s view failed (%s); using pysam's samtools", exe, (p.stderr.strip().splitlines() or ["?"])[-1])
+        with subprocess.Popen([exe, "view", *args, path, region], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, bufsize=1 << 16) as p:
+            yield from p.stdout
+            err = p.stderr.read()
+        if p.wait() == 0:
+            return
+        log.warning("%s view failed (%s); using pysam's samtools", exe, (err.strip().splitlines() or ["?"])[-1])
+        yield _RETRY
     try:
-        return pysam.samtools.view(*args)
+        text = pysam.samtools.view(*args, path, region)
     except pysam.utils.SamtoolsError as e:
-        raise InputError(args[-2], f"reads at {args[-1]} cannot be read ({str(e).splitlines()[0]}): the file is "
-                                   "damaged or its index belongs to another file") from None
+        raise InputError(path, f"reads at {region} cannot be read ({str(e).splitlines()[0]}): the file is "
+                               "damaged or its index belongs to another file") from None
+    yield from text.split("\n")
+
+
+_RETRY = object()  # from _samtools_lines: what came before is void, the same reads follow again
 
 
 def chunks_of(contig_lengths, chunk_bp):
@@ -123,6 +137,7 @@ def chunks_of(contig_lengths, chunk_bp):
 
 # ---------------------------------------------------------------- reads -> evidence
 
+@functools.lru_cache(maxsize=1 << 16)
 def _cigar_parts(cigar):
     """(ref span, leading clip, trailing clip, leading soft clip, trailing soft clip) of a CIGAR string
     (clips: soft and hard together)."""
@@ -191,7 +206,10 @@ def evidence_from_sam(lines, chunk_start, chunk_end, insert_range, settings):
     ev = _Evidence()
     n = 0
     for line in lines:
-        if not line:
+        if line is _RETRY:
+            ev, n = _Evidence(), 0
+            continue
+        if len(line) < 2:
             continue
         f = line.split("\t", 11)
         pos0 = int(f[3]) - 1
@@ -266,8 +284,8 @@ def _scan_chunk(chunk):
     args = ["-F", "0xF04", "-q", str(st["settings"].min_mapq), "-e", st["expression"]]
     if st["reference"]:
         args += ["-T", str(st["reference"])]
-    text = _samtools_view(args + [st["bam"], f"{contig}:{start + 1}-{end}"])
-    ev, n = evidence_from_sam(text.split("\n"), start, end, st["insert_range"], st["settings"])
+    lines = _samtools_lines(args, st["bam"], f"{contig}:{start + 1}-{end}")
+    ev, n = evidence_from_sam(lines, start, end, st["insert_range"], st["settings"])
     return ev.arrays() + (n,)
 
 
