@@ -33,6 +33,7 @@ import logging
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 
@@ -107,11 +108,13 @@ def _samtools_lines(args, path, region):
     own samtools. A failure shows after the last line, so the caller parses again from ``retry``."""
     exe = shutil.which("samtools")
     if exe:
-        with subprocess.Popen([exe, "view", *args, path, region], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, bufsize=1 << 16) as p:
-            yield from p.stdout
-            err = p.stderr.read()
-        if p.wait() == 0:
+        with tempfile.TemporaryFile("w+") as errors:  # a file, so that many warnings cannot block the pipe
+            with subprocess.Popen([exe, "view", *args, path, region], stdout=subprocess.PIPE, stderr=errors,
+                                  text=True, bufsize=1 << 16) as p:
+                yield from p.stdout
+            errors.seek(0)
+            err = errors.read()
+        if p.returncode == 0:
             return
         log.warning("%s view failed (%s); using pysam's samtools", exe, (err.strip().splitlines() or ["?"])[-1])
         yield _RETRY
