@@ -93,7 +93,7 @@ DEFAULTS = {
     "cvae": {**RUN, **NET, "steps": 800, "latent": 32, "arch": "transpose", "lr": 1e-3, "beta": 1.0},
     # read-level pileups (see reads.py): unclipped reads moved by up to `jitter` columns; cell models by
     # sequencing cycle in bins of `cycle_bin` columns
-    "reads": {"jitter": 8, "cycle_bin": 10},
+    "reads": {"jitter": 8, "cycle_bin": 10, "clip_jitter": 0, "depth_smooth": 0.0},
     # one multivariate normal per condition; shrinkage null: Ledoit-Wolf's (vectors only); pooled /
     # empirical: one within-class covariance, a Gaussian copula over the features' own distributions
     "gaussian": {"shrinkage": None, "covariance": "per_class", "marginals": "normal"},
