@@ -106,7 +106,8 @@ def main():
     ap.add_argument("--explain", action="store_true")
     ap.add_argument("--match", action="store_true",
                     help="draw the audited items at the held-out variants' SV-type mix (default: the training mix, "
-                         "as sample_synthetic draws), and add a reference of train variants at that mix")
+                         "as sample_synthetic draws), and add a reference of train variants at that mix (drawn with "
+                         "replacement for a type with fewer train than held-out variants)")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
 
@@ -148,7 +149,7 @@ def main():
                 m = evaluate(T, H, S, enc.channels, seed=s + k, threads=a.threads,
                              heldout_groups=enc.groups[held])["metrics"]
                 if a.match:  # train variants at the held-out SV-type mix against the held-out ones
-                    pick = np.concatenate([rng.choice(np.flatnonzero(cond == c), n, replace=False)
+                    pick = np.concatenate([rng.choice(np.flatnonzero(cond == c), n, replace=n > (cond == c).sum())
                                            for c, n in zip(*np.unique(held_cond, return_counts=True))])
                     ref = two_sample_auc(features(T[pick], enc.channels)[0], features(H, enc.channels)[0],
                                          seed=s + k, threads=a.threads)
