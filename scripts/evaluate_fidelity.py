@@ -5,11 +5,13 @@ leak audit the synthetic file; a dataset whose synthetic file is empty (nothing 
 such a draw."""
 
 
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 
 from genaug import fidelity, generators
-from genaug.augment import bounded_subset, generator_items
+from genaug.augment import bounded_subset, generator_conditions, generator_items
 from genaug.fidelity.inputs import audit_sets
 from genaug.logs import rule_script
 from genaug.outputs import file_sha256, write_json
@@ -48,6 +50,10 @@ with rule_script(snakemake) as log:
                                                 threads=snakemake.threads, return_cond=True)
     log.info("%s: %d synthetic items against %d train and %d held-out real items", w.generator, len(synthetic),
              len(train_idx), len(heldout_idx))
+    if p.condition and a is not None:  # a mix that differs between the sides moves every statistic
+        mix = lambda idx: dict(Counter(generator_conditions(snakemake.input.samples, p.condition, idx)))
+        log.info("%s mix: synthetic %s, train %s, held-out %s", p.condition, a.conditions, mix(train_idx),
+                 mix(heldout_idx))
     variants = pd.read_csv(snakemake.input.variants, sep="\t") if "variants" in snakemake.input.keys() else None
     extra = {"heldout_labels": enc.y[heldout_idx]}
     if p.kind == "expression":  # class names on every side (TSTR), the train scale of each gene (marginals)

@@ -4,6 +4,7 @@ breakpoint, mismatch rate, pair anomalies) the generator gives them back within 
 
 import numpy as np
 import pytest
+from scipy.stats import wasserstein_distance
 
 from genaug import generators
 from genaug.encode import channels as ch
@@ -127,3 +128,35 @@ def test_windows_that_share_their_reads_are_drawn_as_one():
 def test_reads_learns_pileups_only(tmp_path):
     with pytest.raises(ValueError, match="reads learns image"):
         generators.train("reads", np.zeros((4, 12), np.uint8), layout="binary", out_dir=tmp_path)
+
+
+def test_smoothed_depths_and_sliding_clipped_reads_keep_the_rules_and_the_parameters():
+    """With ``depth_smooth`` and ``clip_jitter``: every item stays a valid pileup; the clip junctions stay
+    at the breakpoint (clip rate there within 0.06 of 0.4) and the clip lengths keep their distribution, depth
+    within 0.7 read of 16.5, and the depths are no longer only the training items' (left, right) pairs."""
+    from genaug.generators import reads
+
+    X = toy_items(60, seed=1)
+    P = Pileup(ch.CHANNELS, 2)
+    cond = np.zeros(60, np.int64)
+    out = {}
+    for name, extra in (("plain", {}), ("smooth", {"depth_smooth": 1.0, "clip_jitter": 6})):
+        s = generators.resolve("reads", extra)
+        model = reads.fit(X, cond, 1, P, s)
+        out[name] = np.concatenate(list(reads.draw_chunks(model, np.zeros(200, np.int64), X.shape[1:], ch.CHANNELS,
+                                                          s, np.random.default_rng(9))))
+    S = out["smooth"]
+    for item in S:
+        assert P.problems(item[None]) == []
+    assert abs(clip_at_breakpoint(S, P) - CLIP_RATE) < 0.06
+    def depths(Y):
+        return np.stack([(Y[:, ch.BASE, :, k * W:(k + 1) * W] > 0).any(-1).sum(1) for k in range(2)], 1)
+
+    assert abs(depths(S).mean() - 16.5) < 0.7
+    train_pairs = {tuple(p) for p in depths(X)}
+    new_pairs = lambda Y: np.mean([tuple(p) not in train_pairs for p in depths(Y)])
+    assert new_pairs(out["plain"]) == 0 and new_pairs(S) > 0.15
+
+    # sliding about the junction keeps the clip-length distribution (W1 under 1.5 columns of the training one's)
+    real, syn = read_statistics(X, ch.CHANNELS), read_statistics(S, ch.CHANNELS)
+    assert wasserstein_distance(real["clip_length"], syn["clip_length"]) < 1.5

@@ -251,7 +251,7 @@ def draw_chunks(model, want, item_shape, channels, settings, rng, chunk=128):
             if not len(by_cond[c]):
                 continue
             src = rng.choice(by_cond[c])
-            depth = m["depth"][src]
+            depth = _depth(m["depth"][by_cond[c]], m["depth"][src], settings, rng)
             d = int(m["offset"][src]) if "offset" in m else -1
             if d >= 0:  # one set of reads seen through both windows, the right one d columns on
                 left = _positions(reads, rng.choice(pools[c, 0], int(depth[0])) if depth[0] else [], 0, settings,
@@ -271,12 +271,35 @@ def draw_chunks(model, want, item_shape, channels, settings, rng, chunk=128):
         yield out
 
 
+def _depth(depths, source, settings, rng):
+    """The reads per window of a drawn item: with ``depth_smooth`` a smoothed bootstrap, the source
+    item's depths moved on the log scale by a normal kernel of Silverman's bandwidth (1.06 sd n^-1/5 of
+    the condition's log depths, per window, times ``depth_smooth``); else the source item's depths."""
+    source = np.asarray(source, np.int64)
+    f = float(settings.get("depth_smooth", 0.0))
+    if f <= 0 or len(depths) < 2:
+        return source
+    logs = np.log(np.maximum(np.asarray(depths, np.float64), 1.0))
+    h = f * 1.06 * logs.std(0, ddof=1) * len(logs) ** -0.2
+    out = np.rint(np.exp(np.log(np.maximum(source, 1.0)) + rng.normal(0.0, 1.0, len(source)) * h)).astype(np.int64)
+    return np.where(source > 0, np.maximum(out, 1), 0)
+
+
 def _positions(reads, pick, shift, settings, rng, width):
     """(start, end, lead, trail, pick) of the drawn reads ``pick`` of a window ``width`` columns wide,
     moved by ``shift`` columns and, when they have no clip, by up to ``settings['jitter']`` more."""
     pick = np.asarray(pick, np.int64)
     start, end = reads["start"][pick] + shift, reads["end"][pick] + shift
     lead, trail = reads["lead"][pick], reads["trail"][pick]
+    slide = int(settings.get("clip_jitter", 0))
+    if slide and len(pick):  # a read clipped at one end slides about its clip junction, which stays in place
+        move = rng.integers(-slide, slide + 1, len(pick))
+        one = (lead > 0) != (trail > 0)
+        ok_lead = one & (lead > 0) & (lead - move >= 1) & (end + move - (start + lead) >= 1)
+        ok_trail = one & (trail > 0) & (trail + move >= 1) & (end - trail - (start + move) >= 1)
+        move = np.where(ok_lead | ok_trail, move, 0)
+        start, end = start + move, end + move
+        lead, trail = np.where(ok_lead, lead - move, lead), np.where(ok_trail, trail + move, trail)
     if settings["jitter"] and len(pick):
         free = (lead == 0) & (trail == 0) & (reads["split"][pick] == 0)
         move = np.where(free, rng.integers(-settings["jitter"], settings["jitter"] + 1, len(pick)), 0)

@@ -44,7 +44,12 @@ Keys (every GAN generator takes the same keys; only defaults differ):
   ``bench/README.md`` says how 8 was chosen).
 - reads (pileups; see ``reads``): ``jitter`` (largest move, in columns, of a drawn read
   without a clip; 0: reads keep their training places), ``cycle_bin`` (columns per
-  sequencing-cycle bin of the mismatch and base-quality models).
+  sequencing-cycle bin of the mismatch and base-quality models), ``clip_jitter`` (largest
+  slide, in columns, of a read clipped at one end about its clip junction, which stays in
+  place; 0: off), ``depth_smooth`` (a smoothed bootstrap of the depths: the source item's
+  log depth per window plus normal noise of this many Silverman bandwidths; 0: the source
+  item's depths). Both are off: on validation variants neither lowered the two-sample AUC
+  or the privacy loss (``bench/README.md``).
 - gaussian (vectors; see ``gaussian``): ``shrinkage`` (weight of the scaled identity in
   each class's covariance; null: the Ledoit-Wolf estimate), ``covariance`` (``per_class``:
   each class its own covariance; ``pooled``: one within-class covariance for all classes,
@@ -92,8 +97,9 @@ DEFAULTS = {
                 "lr_d": 3e-4, "betas": [0.5, 0.9], "gradient_penalty": 10.0},
     "cvae": {**RUN, **NET, "steps": 800, "latent": 32, "arch": "transpose", "lr": 1e-3, "beta": 1.0},
     # read-level pileups (see reads.py): unclipped reads moved by up to `jitter` columns; cell models by
-    # sequencing cycle in bins of `cycle_bin` columns
-    "reads": {"jitter": 8, "cycle_bin": 10},
+    # sequencing cycle in bins of `cycle_bin` columns; clipped reads slid about their junction by up to
+    # `clip_jitter`; depths a smoothed bootstrap with `depth_smooth` bandwidths (both off)
+    "reads": {"jitter": 8, "cycle_bin": 10, "clip_jitter": 0, "depth_smooth": 0.0},
     # one multivariate normal per condition; shrinkage null: Ledoit-Wolf's (vectors only); pooled /
     # empirical: one within-class covariance, a Gaussian copula over the features' own distributions
     "gaussian": {"shrinkage": None, "covariance": "per_class", "marginals": "normal"},
