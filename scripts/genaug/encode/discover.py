@@ -541,7 +541,7 @@ def recall_by_type(truth, found, min_size=50):
 _INFO_LINES = (
     ("SVTYPE", 1, "String", "Type of structural variant"),
     ("END", 1, "Integer", "End position of the structural variant"),
-    ("SVLEN", 1, "Integer", "SV length (negative for deletions; insertions: the longest clip, a lower bound)"),
+    ("SVLEN", 1, "Integer", "SV length (negative for deletions; insertions: the longest clip, a rough estimate)"),
     ("CIPOS", 2, "Integer", "Confidence interval around POS"),
     ("CIEND", 2, "Integer", "Confidence interval around END"),
     ("GENAUG_SR", 1, "Integer", "genaug discovery: split reads supporting the candidate"),
