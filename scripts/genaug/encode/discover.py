@@ -54,7 +54,7 @@ DEPTH_INFO = "GENAUG_RD"
 SV_KINDS = ("DEL", "DUP", "INV", "INS")
 _KIND = {k: i for i, k in enumerate(SV_KINDS)}
 _CIGAR = re.compile(r"(\d+)([MIDNSHP=X])")
-_SA = re.compile(r"(?:^|\t)SA:Z:([^\t\n]+)")
+_SA = re.compile(r"(?:^|\t)SA:Z:([^\t]+)")
 _MC = re.compile(r"(?:^|\t)MC:Z:(\S+)")
 _REF_OPS = set("MDN=X")
 _CLIP_OPS = "SH"
@@ -111,7 +111,7 @@ def _samtools_lines(args, path, region):
         with tempfile.TemporaryFile("w+") as errors:  # a file, so that many warnings cannot block the pipe
             with subprocess.Popen([exe, "view", *args, path, region], stdout=subprocess.PIPE, stderr=errors,
                                   text=True, bufsize=1 << 16) as p:
-                yield from p.stdout
+                yield from (line.rstrip("\n") for line in p.stdout)
             errors.seek(0)
             err = errors.read()
         if p.returncode == 0:
@@ -212,7 +212,7 @@ def evidence_from_sam(lines, chunk_start, chunk_end, insert_range, settings):
         if line is _RETRY:
             ev, n = _Evidence(), 0
             continue
-        if len(line) < 2:
+        if not line:
             continue
         f = line.split("\t", 11)
         pos0 = int(f[3]) - 1
