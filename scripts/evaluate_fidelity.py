@@ -63,6 +63,9 @@ with rule_script(snakemake) as log:
                  "scale": (genes["mean"].to_numpy(), genes["sd"].to_numpy())}
         if syn_cond[0] is not None and set(map(str, syn_cond)) <= set(names):
             extra["synthetic_labels"] = np.asarray(syn_cond).astype(str)
+        if p.population_draws > 1:  # gamma and the marginals: the model's correlations (fidelity.expression)
+            extra["population"] = generators.sample(snakemake.input.model, p.population_draws * len(train_idx),
+                                                    seed=p.seed + 3, threads=snakemake.threads)
         if a is not None:  # the leak audit reads the file the detectors trained on
             extra["leak_sets"] = (np.asarray(enc.X[bound(a.train, 0)]), np.asarray(enc.X[bound(a.heldout, 2)]),
                                   a.synthetic)

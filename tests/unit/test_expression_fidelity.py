@@ -100,3 +100,36 @@ def test_leak_audit_of_the_given_file_sets_flags_copies_and_not_fresh_profiles()
     assert fidelity.evaluate("expression", T, H, fresh, **kw)["leak"]["synthetic"]["n"]["synthetic"] == 100
     small = fx.leak(rare_T, rare_H[:1], new)
     assert small["synthetic"] is None and "1 held-out" in small["note"]
+
+
+def test_gamma_on_a_population_draw_removes_the_sampling_penalty():
+    # weak co-expression (three factors over 40 genes), 40 training and 20 held-out profiles: a draw
+    # of the training size from a Gaussian fitted on T scores below gamma(T, H) by its own sampling
+    # noise; a draw 10 times larger scores near it, and independent genes stay far below
+    def mvn(rng, L, n):
+        return rng.standard_normal((n, L.shape[1])) @ L.T + rng.standard_normal((n, L.shape[0]))
+
+    at_n, pop, ind = [], [], []
+    for s in range(8):
+        rng = np.random.default_rng(s)
+        L = rng.standard_normal((40, 3)) * 0.8
+        T, H = mvn(rng, L, 40), mvn(rng, L, 20)
+        fit = lambda n: rng.multivariate_normal(T.mean(0), np.cov(T, rowvar=False), n)
+        ref = fx.gamma(T, H)
+        at_n.append(fx.gamma(fit(40), H) - ref)
+        pop.append(fx.gamma(fit(400), H) - ref)
+        ind.append(fx.gamma(rng.standard_normal((400, 40)) * T.std(0), H) - ref)
+    assert np.mean(at_n) < -0.03
+    assert abs(np.mean(pop)) < 0.02
+    assert np.mean(ind) < -0.5
+    # evaluate: gamma and the marginals read the population draw, the training-size value beside it
+    S, P = fit(40), fit(400)
+    m = fx.evaluate(T, H, S, seed=0, n_resamples=2, population=P)["metrics"]
+    assert m["gamma"]["synthetic"] == pytest.approx(fx.gamma(P, H))
+    assert m["gamma"]["at_train_size"] == pytest.approx(fx.gamma(S, H))
+    assert m["gamma"]["reference"] == pytest.approx(ref)
+    assert m["sd_correlation"]["population_n"] == 400 and "at_train_size" in m["mean_correlation"]
+    plain = fx.evaluate(T, H, S, seed=0, n_resamples=2)["metrics"]["gamma"]
+    assert plain["synthetic"] == pytest.approx(fx.gamma(S, H)) and "at_train_size" not in plain
+    with pytest.raises(ValueError, match="population"):
+        fx.evaluate(T, H, S, seed=0, n_resamples=2, population=P[:, :5])

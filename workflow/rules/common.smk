@@ -20,6 +20,16 @@ if not DATASETS:
     )
 
 
+def up_to_half_the_cores(n):
+    """Threads of a rule that can use ``n``: at most half of ``--cores`` (at least 1), so that on a few cores
+    such a job does not wait for a pair of free cores while one-core jobs keep taking each core that frees
+    (``--set-threads`` overrides it; cluster runs, where ``--cores`` does not bound a job, keep ``n``)."""
+    cores = workflow.cores
+    if not isinstance(cores, int) or cores <= 0 or cores >= 2**31:
+        return n
+    return max(1, min(n, cores // 2))
+
+
 def _check_datasets():
     """Name the config key of a missing input file (kinds are checked by the schema)."""
     for name, ds in DATASETS.items():

@@ -16,7 +16,7 @@ rule discover_sv:
         dataset="|".join(re.escape(d) for d in discover_datasets()) or "(?!)",
     conda:
         "../../envs/bam.yaml"
-    threads: 4
+    threads: up_to_half_the_cores(4)
     resources:
         mem_mb=2000,
     params:
@@ -39,7 +39,7 @@ rule discover_sample_sv:
         "results/benchmarks/discover_sv/score.{sample}.tsv"
     conda:
         "../../envs/bam.yaml"
-    threads: 4
+    threads: up_to_half_the_cores(4)
     resources:
         mem_mb=2000,
     params:
@@ -65,7 +65,7 @@ rule call_sv:
         dataset="|".join(re.escape(d) for d in discover_datasets()) or "(?!)",
     conda:
         "../../envs/torch.yaml"
-    threads: 2
+    threads: up_to_half_the_cores(2)
     resources:
         mem_mb=4000,
     params:

@@ -16,7 +16,7 @@ rule encode_sv:
         dataset=datasets_of_kind("sv"),
     conda:
         "../../envs/bam.yaml"
-    threads: 4
+    threads: up_to_half_the_cores(4)
     resources:
         mem_mb=4000,
     params:
@@ -85,7 +85,7 @@ rule downsample_train:
         dataset=datasets_of_kind("sv"),
     conda:
         "../../envs/bam.yaml"
-    threads: 2
+    threads: up_to_half_the_cores(2)
     resources:
         mem_mb=2000,
     params:

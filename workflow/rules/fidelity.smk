@@ -21,6 +21,7 @@ rule evaluate_fidelity:
         train_on=get_generator_train_on,
         condition=get_generator_condition,
         max_items=config["fidelity"]["max_items"],
+        population_draws=config["fidelity"]["population_draws"],
         seed=config["seed"],
     script:
         "../../scripts/evaluate_fidelity.py"

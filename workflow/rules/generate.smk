@@ -15,7 +15,7 @@ rule train_generator:
     priority: 10
     conda:
         "../../envs/torch.yaml"
-    threads: 2
+    threads: up_to_half_the_cores(2)
     resources:
         gpu=1,
         mem_mb=4000,
@@ -40,7 +40,7 @@ rule sample_synthetic:
         "results/logs/sample_synthetic/{dataset}.{generator}.log",
     conda:
         "../../envs/torch.yaml"
-    threads: 2
+    threads: up_to_half_the_cores(2)
     params:
         balance=config["generate"]["balance"],
         max_synthetic=config["generate"]["max_synthetic"],

@@ -15,7 +15,7 @@ rule score_sample:
         "results/benchmarks/score_sample/{sample}.tsv"
     conda:
         "../../envs/torch.yaml"
-    threads: 2
+    threads: up_to_half_the_cores(2)
     resources:
         mem_mb=4000,
     params:

@@ -16,10 +16,11 @@ KINDS = ("sv", "haplotypes", "expression", "sequences")
 
 def evaluate(kind, train, heldout, synthetic, seed=0, threads=1, heldout_groups=None, channels=None,
              variants=None, heldout_labels=None, train_labels=None, synthetic_labels=None, scale=None,
-             leak_sets=None):
+             leak_sets=None, population=None):
     """The audit of ``kind``: {"n", "metrics": {name: {"synthetic", "reference", "better", ...}}, "leak",
     "curves"}. ``leak_sets``: (train, held-out, synthetic) of expression's leak audit, when it is not
-    the audited sets (``expression.evaluate``)."""
+    the audited sets; ``population``: expression's larger draw for gamma and the marginals
+    (``expression.evaluate``)."""
     if kind == "sv":
         from . import pileups
         return pileups.evaluate(train, heldout, synthetic, channels, seed=seed, threads=threads,
@@ -32,7 +33,7 @@ def evaluate(kind, train, heldout, synthetic, seed=0, threads=1, heldout_groups=
         from . import expression
         return expression.evaluate(train, heldout, synthetic, train_labels, heldout_labels, synthetic_labels,
                                    seed=seed, threads=threads, heldout_groups=heldout_groups, scale=scale,
-                                   leak_sets=leak_sets)
+                                   leak_sets=leak_sets, population=population)
     if kind == "sequences":
         from . import sequences
         return sequences.evaluate(train, heldout, synthetic, seed=seed, threads=threads,
