@@ -152,8 +152,8 @@ def evaluate(train, heldout, synthetic, train_labels=None, heldout_labels=None, 
                       **{k: [[round(float(v), 3) for v in col] for col in pca.transform(take(X, CURVE_POINTS, crng)).T]
                          for k, X in (("train", T), ("heldout", H), ("synthetic", S_n))}}}
     return {"n": {"train": len(T), "heldout": len(H), "synthetic": len(S), "genes": int(T.shape[1]),
-                  "aats": n_aats, "population": len(P)}, "metrics": dict(out), "leak": leak(*(leak_sets or (T, H, S)), seed, threads),
-            "curves": curves}
+                  "aats": n_aats, "population": len(P)}, "metrics": dict(out),
+            "leak": leak(*(leak_sets or (T, H, S)), seed, threads), "curves": curves}
 
 
 def leak(T, H, S, seed=0, threads=1):
