@@ -95,7 +95,8 @@ def fidelity(args):
     print("\nchosen on validation (lowest mean RF two-sample AUC), reported on test: mean (sd) over splits "
           f"{args.splits}; reference = real train in the synthetic seat")
     keys = ["gamma", "gamma_at_train_size", "two_sample_auc_forest", "two_sample_auc_linear",
-            "two_sample_auc_nonlinear", "tstr_macro_f1", "mean_correlation", "sd_correlation", "aats_train", "aats_heldout", "privacy_loss"]
+            "two_sample_auc_nonlinear", "tstr_macro_f1", "mean_correlation", "sd_correlation", "aats_train",
+            "aats_heldout", "privacy_loss"]
     for g, cands in CANDIDATES.items():
         if g not in args.generators:
             continue
