@@ -98,3 +98,16 @@ def test_the_whole_genome_example_is_a_valid_config():
     assert {"truth_sample", "regions", "exclude"} <= set(ds)
     assert config["generate"]["settings"]["genegan"]["image_size"] is None
     assert config["detect"]["settings"]["image_size"] is None
+
+
+def test_a_datasets_unknown_detector_setting_stops_before_any_job(tmp_path):
+    d = _workdir(tmp_path)
+    cfg = _user_config()
+    cfg["datasets"]["my_sample"]["detector_settings"] = {"epochs": 5, "epoch": 3}
+    (d / "my.yaml").write_text(yaml.safe_dump(cfg))
+    p = _dry_run(d, "--configfile", "my.yaml")
+    assert p.returncode != 0
+    assert "datasets.my_sample.detector_settings: unknown detector setting 'epoch'" in p.out, p.out
+    cfg["datasets"]["my_sample"]["detector_settings"] = {"epochs": 5}
+    (d / "my.yaml").write_text(yaml.safe_dump(cfg))
+    assert _dry_run(d, "--configfile", "my.yaml").returncode == 0

@@ -164,6 +164,15 @@ def _check_detectors():
                     f"config: {key}: detector '{d}' does not take {layout} items "
                     f"(dataset {name}, kind {ds['kind']}); detectors for {layout}: {', '.join(fit)}"
                 )
+    places = [("detect.settings", config["detect"]["settings"])]
+    places += [(f"datasets.{n}.detector_settings", ds.get("detector_settings") or {}) for n, ds in DATASETS.items()]
+    for key, settings in places:
+        unknown = sorted(set(settings) - set(genaug_detect.DEFAULTS))
+        if unknown:
+            stop(
+                f"config: {key}: unknown detector setting {', '.join(map(repr, unknown))} "
+                f"(known: {', '.join(sorted(genaug_detect.DEFAULTS))})"
+            )
 
 
 _check_detectors()
@@ -557,8 +566,9 @@ def get_detector_input(wildcards):
 
 
 def get_detector_settings(wildcards):
-    """detect.settings: the detector's settings (epochs, batch_size, lr, ...), the same for every strategy."""
-    return config["detect"]["settings"]
+    """detect.settings with the dataset's own detector_settings laid over them: the detector's settings
+    (epochs, batch_size, lr, ...), the same for every detector and strategy of the dataset."""
+    return {**config["detect"]["settings"], **(DATASETS[wildcards.dataset].get("detector_settings") or {})}
 
 
 def get_detector_seed(wildcards):
