@@ -143,7 +143,7 @@ def as_items(X):
     return X if isinstance(X, ItemSet) else ItemSet.from_array(X)
 
 
-CACHE_BYTES = 2 ** 28  # network-space items kept in memory when they fit (256 MiB), else converted per batch
+CACHE_BYTES = 2 ** 30  # network-space items kept in memory when they fit (1 GiB), else converted per batch
 CONVERT_BYTES = 2 ** 24  # float32 working space of one conversion (items at full size, before pooling)
 
 
