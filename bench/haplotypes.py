@@ -7,6 +7,7 @@ real-vs-real reference.
     python3 bench/haplotypes.py --generators classic --heldout val --seed 2   # for choosing settings
     python3 bench/haplotypes.py --generators gru --heldout val --seed 2 \
         --sample-variant sample_windowed=true --sample-variant temperature=0.9   # the same model drawn other ways
+    python3 bench/haplotypes.py --generators --heldout val --seed 2 --real-controls   # fresh real people as the sampler
 
 What it does, as the workflow does: encode resources/demo/haplotypes (encode
 defaults), split people 0.7 / 0.15 / 0.15 (seed 1, both haplotypes of a
@@ -52,9 +53,26 @@ def parse_value(text):
         return text
 
 
+def real_controls(h, split, T, H, heldout_groups, heldout_labels, args):
+    """Audits of the test people in the synthetic seat, as they are and with every haplotype that
+    equals a training haplotype moved by random single-SNP flips until it equals none."""
+    R = h.X[np.sort(split.test)]
+    seen = {row.tobytes() for row in T}
+    twins = np.array([row.tobytes() in seen for row in R])
+    rng = np.random.default_rng(args.seed)
+    moved = R.copy()
+    for i in np.flatnonzero(twins):
+        while moved[i].tobytes() in seen:
+            moved[i, rng.integers(moved.shape[1])] ^= 1
+    print(f"test people: {len(R)} haplotypes, {twins.mean():.3f} of them equal to a training haplotype")
+    return {name: evaluate(T, H, S, h.variants, seed=args.seed, threads=args.threads,
+                           heldout_groups=heldout_groups, heldout_labels=heldout_labels)
+            for name, S in (("test people", R), ("test people, none a copy", moved))}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--generators", nargs="+", default=["mlpgan", "rbm"])
+    ap.add_argument("--generators", nargs="*", default=["mlpgan", "rbm"])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=2, help="split seed (tune on seeds other than the demo's)")
     ap.add_argument("--heldout", choices=["val+test", "val"], default="val+test",
@@ -64,6 +82,11 @@ def main():
     ap.add_argument("--sample-variant", action="append", default=[], metavar="KEY=VALUE[,KEY=VALUE]",
                     help="also audit the trained model drawn with these sampling settings (e.g. gru's "
                          "sample_windowed=true or temperature=0.9); no retraining")
+    ap.add_argument("--real-controls", action="store_true",
+                    help="with --heldout val: also audit the test people in the synthetic seat (a sampler as "
+                         "good as fresh real people), and the same with each test haplotype that equals a "
+                         "training one moved by single-SNP flips until it does not (such a sampler that never "
+                         "copies); --generators may then be empty")
     ap.add_argument("--out", type=Path, default=None, help="keep models here (default: a temporary directory)")
     ap.add_argument("--json", type=Path, default=None, help="write every result here")
     args = ap.parse_args()
@@ -123,6 +146,10 @@ def main():
                 results[f"{gen}[{variant}]"] = fid
                 print(f"{gen} drawn with {variant}: audited", flush=True)
 
+    if args.real_controls:
+        if args.heldout != "val":
+            ap.error("--real-controls needs --heldout val (the controls are the test people)")
+        results.update(real_controls(h, split, T, H, groups[heldout_idx], y[heldout_idx], args))
     names = list(results)
     print()
     print("| metric | " + " | ".join(names) + " | real-vs-real reference | better |")
@@ -149,7 +176,8 @@ def main():
     print("| leak flagged (p) | " + " | ".join(
         f"{results[g]['leak']['synthetic']['leak_flag']} ({results[g]['leak']['synthetic']['leak_p']:.2g})"
         for g in names) + " | | |")
-    print("| training time (s) | " + " | ".join(f"{results[g]['timing']['train_s']:.0f}" for g in names)
+    train_s = [f"{results[g]['timing']['train_s']:.0f}" if "timing" in results[g] else "" for g in names]
+    print("| training time (s) | " + " | ".join(train_s)
           + " | | |")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
