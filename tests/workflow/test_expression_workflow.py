@@ -93,6 +93,9 @@ def test_fidelity_and_detectors(run):
         m = f["metrics"]
         assert {"gamma", "two_sample_auc_forest", "tstr_macro_f1", "mean_correlation", "privacy_loss"} <= set(m)
         assert m["gamma"]["reference"] > 0.5 and m["tstr_macro_f1"]["synthetic"] is not None
+        # gamma and the marginals read a draw of fidelity.population_draws (10) x the audited train profiles
+        assert m["gamma"]["population_n"] == 10 * f["n"]["train"] == f["n"]["population"]
+        assert np.isfinite(m["gamma"]["at_train_size"]) and "at_train_size" in m["sd_correlation"]
     runs = pd.read_csv(run / f"results/{DS}/detect/runs.tsv", sep="\t")
     assert set(runs["detector"]) == set(DETECTORS) and set(runs["strategy"]) == {"none", *GENERATORS}
     assert (run / f"results/{DS}/report/expression_fidelity.png").stat().st_size > 10_000
