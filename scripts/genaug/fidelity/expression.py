@@ -124,8 +124,7 @@ def evaluate(train, heldout, synthetic, train_labels=None, heldout_labels=None, 
     if P.ndim != 2 or P.shape[1] != T.shape[1] or len(P) < 3:
         raise ValueError(f"population draw must be (>= 3, {T.shape[1]}) profiles, got {P.shape}")
     out = common.Record(BETTER)
-    n_pop = {"population_n": len(P)} if population is not None else {}
-    at_n = lambda f: {**n_pop, "at_train_size": f(S_n)} if population is not None else {}
+    at_n = lambda f: {} if population is None else {"population_n": len(P), "at_train_size": f(S_n)}
     out.put("gamma", gamma(P, H), gamma(T, H), genes=int(T.shape[1]), **at_n(lambda Z: gamma(Z, H)))
     pearson = lambda a, b: float(np.corrcoef(a, b)[0, 1])
     lg = (lambda Z: Z) if scale is None else (lambda Z: Z * np.asarray(scale[1]) + np.asarray(scale[0]))
