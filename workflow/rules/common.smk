@@ -21,7 +21,7 @@ if not DATASETS:
 
 
 def up_to_half_the_cores(n):
-    """Threads of a rule that can use ``n``: at most half of ``--cores`` (at least 1), so that on a few cores
+    """Threads when a job can use ``n`` of them, at most half of ``--cores`` (at least 1), so that on a few cores
     such a job does not wait for a pair of free cores while one-core jobs keep taking each core that frees
     (``--set-threads`` overrides it; cluster runs, where ``--cores`` does not bound a job, keep ``n``)."""
     cores = workflow.cores
