@@ -19,6 +19,12 @@ How groups are placed (deterministic for a seed):
    each class's error relative to its total so a rare class weighs as much as
    a common one. A group holding only class k therefore goes to the split with
    the largest remaining relative deficit of k.
+
+With ``strata`` (split.stratify: for sv items, the SV type) the shares of
+step 2, and the choice among a class's groups in step 1, are balanced on
+(class, stratum) pairs, each relative to its own total, so that val and test
+hold the SV types in about the training mix; only the classes must reach
+every split.
 """
 
 import logging
@@ -71,16 +77,20 @@ class Split:
 
 
 def make_split(y, groups, fractions=(0.7, 0.15, 0.15), seed=1, max_train_positives=None,
-               rare_class=None, classes=None):
+               rare_class=None, classes=None, strata=None):
     """Split items into train / val / test (+ unused) by group, stratified by class.
 
     ``y``: int labels (N,); ``groups``: group of each item (N,), any type that
     compares as equal for items of one group. ``fractions``: train, val, test
     shares (positive, summing to 1). ``max_train_positives``: None, or keep only
     this many ``rare_class`` items in train (chosen with the seed; for one seed
-    the kept items for k are a subset of those for any larger k).
+    the kept items for k are a subset of those for any larger k; with
+    ``strata``, each stratum keeps about its share).
     ``rare_class``: int label, default the least frequent class. ``classes``:
-    optional names indexed by label, used only in messages.
+    optional names indexed by label, used only in messages. ``strata``:
+    optional (N,) values (e.g. each SV item's type) that the shares are balanced
+    on within each class as well: every (class, stratum) pair weighs in the
+    placement like a class of its own, but only classes must reach every split.
 
     Raises ValueError naming the class when a class is held by fewer than 3
     groups (it cannot reach every split).
@@ -118,7 +128,15 @@ def make_split(y, groups, fractions=(0.7, 0.15, 0.15), seed=1, max_train_positiv
     rng = np.random.default_rng(assign_seq)
     order = rng.permutation(len(group_names))
     order = order[np.argsort(-counts[order].sum(axis=1), kind="stable")]
-    group_split = _assign_groups(counts, frac, order, name)
+    cost_counts = counts
+    if strata is not None:
+        strata = np.asarray(strata).astype(str)
+        if strata.shape != y.shape:
+            raise ValueError(f"strata must have one value per item, got {strata.shape} for {y.shape}")
+        _, pair_idx = np.unique(np.stack([y_idx.astype(str), strata]), axis=1, return_inverse=True)
+        cost_counts = np.zeros((len(group_names), pair_idx.max() + 1), dtype=np.int64)
+        np.add.at(cost_counts, (g_idx, pair_idx.ravel()), 1)
+    group_split = _assign_groups(counts, frac, order, name, cost_counts)
 
     item_split = group_split[g_idx]
     train, val, test = (np.flatnonzero(item_split == s).astype(np.int64) for s in range(3))
@@ -140,6 +158,12 @@ def make_split(y, groups, fractions=(0.7, 0.15, 0.15), seed=1, max_train_positiv
         else:
             # a permutation then a prefix: the kept set for k is inside the one for any larger k
             perm = np.random.default_rng(scarcity_seq).permutation(len(rare_train))
+            if strata is not None:  # interleaved by stratum: any prefix holds each about in its share
+                _, s_idx, s_n = np.unique(strata[rare_train[perm]], return_inverse=True, return_counts=True)
+                rank = np.zeros(len(perm))
+                for v in range(len(s_n)):
+                    rank[s_idx == v] = (np.arange(s_n[v]) + 0.5) / s_n[v]
+                perm = perm[np.argsort(rank, kind="stable")]
             unused = np.sort(rare_train[perm[k:]])
             train = np.setdiff1d(train, unused, assume_unique=True)
     return Split(train=train, val=val, test=test, unused=unused)
@@ -201,16 +225,18 @@ def _check_disjoint(path, arrays):
         raise InputError(path, "an item index appears in more than one split (or twice in one)")
 
 
-def _assign_groups(counts, frac, order, name):
-    """Split (0 train, 1 val, 2 test) of each group; see the module docstring."""
+def _assign_groups(counts, frac, order, name, cost_counts):
+    """Split (0 train, 1 val, 2 test) of each group; see the module docstring. ``counts``: items per
+    group and class (every class must reach every split); ``cost_counts``: items per group and
+    balanced stratum (the classes themselves, or class x stratum pairs)."""
     n_groups, n_classes = counts.shape
-    totals = counts.sum(axis=0).astype(np.float64)
+    totals = cost_counts.sum(axis=0).astype(np.float64)
     target = frac[:, None] * totals[None, :]
-    filled = np.zeros((3, n_classes))
+    filled = np.zeros((3, cost_counts.shape[1]))
     split_of = np.full(n_groups, -1, dtype=np.int64)
 
     def cost_increase(g):  # (3,) change of the relative squared error for each split
-        n = counts[g]
+        n = cost_counts[g]
         return (n * (2 * (filled - target) + n) / totals ** 2).sum(axis=1)
 
     # step 1: each class in every split (most constrained class first), with backtracking
@@ -237,11 +263,11 @@ def _assign_groups(counts, frac, order, name):
             if budget[0] < 0:
                 return False
             split_of[g] = s
-            filled[s] += counts[g]
+            filled[s] += cost_counts[g]
             if cover():
                 return True
             split_of[g] = -1
-            filled[s] -= counts[g]
+            filled[s] -= cost_counts[g]
         return False
 
     if not cover():
@@ -254,5 +280,5 @@ def _assign_groups(counts, frac, order, name):
         if split_of[g] < 0:
             s = int(np.argmin(cost_increase(g)))
             split_of[g] = s
-            filled[s] += counts[g]
+            filled[s] += cost_counts[g]
     return split_of

@@ -190,3 +190,54 @@ def test_grouped_split_is_stratified_at_least_as_well_as_scikit_learns_and_cover
         else:
             missed += 1
     assert missed  # the library's folds leave a split without the rare class; this split never does
+
+
+def _clustered_types(n_per_type=20):
+    """One SV per group with 10 negatives beside it; the types come in runs along the genome (as in
+    simulated data) and their groups differ in size by type."""
+    types = np.repeat(["DEL", "DUP", "INS", "INV"], n_per_type)
+    y, groups, strata = [], [], []
+    for i, t in enumerate(types):
+        n_neg = 10 + 3 * "DEL DUP INS INV".split().index(t)
+        y += [1] + [0] * n_neg
+        groups += [f"chr1:{i}"] * (n_neg + 1)
+        strata += [t] + ["none"] * n_neg
+    return np.array(y), np.array(groups), np.array(strata)
+
+
+def test_strata_balance_sv_types_within_the_positive_class():
+    y, groups, strata = _clustered_types()
+    target = np.array([0.7, 0.15, 0.15]) * 20
+    for seed in (1, 2, 3):
+        split = make_split(y, groups, seed=seed, strata=strata)
+        labels = split.labels(len(y))
+        per_type = np.array([[np.sum((labels == s) & (strata == t)) for s in ("train", "val", "test")]
+                             for t in ("DEL", "DUP", "INS", "INV")])
+        assert np.all(np.abs(per_type - target) <= 2), (seed, per_type)
+        plain = make_split(y, groups, seed=seed).labels(len(y))  # by class only: the types drift apart
+        assert max(abs(np.sum((plain == "val") & (strata == t)) - 3) for t in ("DEL", "DUP", "INS", "INV")) >= 3
+        share = np.array([np.mean(y[split[s]]) for s in ("train", "val", "test")])  # classes stay balanced
+        assert np.all(np.abs(share - y.mean()) < 0.02), share
+        assert make_split(y, groups, seed=seed, strata=strata).train.tolist() == split.train.tolist()
+
+
+def test_strata_need_one_value_per_item_and_do_not_add_coverage_rules():
+    y, groups, strata = _clustered_types(n_per_type=5)
+    with pytest.raises(ValueError, match="one value per item"):
+        make_split(y, groups, strata=strata[:-1])
+    rare = strata.copy()
+    rare[np.flatnonzero(y == 1)[0]] = "BND"  # a type in one group only: placed, no error
+    split = make_split(y, groups, seed=1, strata=rare)
+    assert sum(len(split[s]) for s in SPLITS) == len(y)
+
+
+def test_scarcity_with_strata_keeps_each_type_in_its_share_and_stays_nested():
+    y, groups, strata = _clustered_types()
+    kept = {}
+    for k in (4, 8, 12):
+        split = make_split(y, groups, seed=2, max_train_positives=k, strata=strata)
+        kept[k] = set(split.train[y[split.train] == 1].tolist())
+        assert len(kept[k]) == k
+        per_type = [sum(strata[i] == t for i in kept[k]) for t in ("DEL", "DUP", "INS", "INV")]
+        assert max(per_type) - min(per_type) <= 1, (k, per_type)
+    assert kept[4] <= kept[8] <= kept[12]

@@ -489,9 +489,18 @@ def get_split_input(wildcards):
     """What split_dataset reads labels and groups from: encoded.npz, or for expression the
     log-scale values (their standardisation is fitted on the split's train part)."""
     d = wildcards.dataset
+    inputs = {"encoded": f"results/{d}/encoded.npz"}
     if DATASETS[d]["kind"] == "expression":
-        return {"encoded": f"results/{d}/expression/log.npz"}
-    return {"encoded": f"results/{d}/encoded.npz"}
+        inputs = {"encoded": f"results/{d}/expression/log.npz"}
+    if get_split_stratify(wildcards):
+        inputs["samples"] = f"results/{d}/samples.tsv"
+    return inputs
+
+
+def get_split_stratify(wildcards):
+    """split.stratify.<kind>: the samples.tsv column whose values are balanced across the splits
+    within each class (sv: svtype), or None."""
+    return config["split"]["stratify"].get(DATASETS[wildcards.dataset]["kind"])
 
 
 def get_encode_sequences_input(wildcards):

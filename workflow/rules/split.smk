@@ -14,6 +14,7 @@ rule split_dataset:
     params:
         fractions=config["split"]["fractions"],
         max_train_positives=get_max_train_positives,
+        stratify=get_split_stratify,
         seed=config["seed"],
     script:
         "../../scripts/split_dataset.py"
