@@ -48,8 +48,9 @@ CANDIDATES = {
     "gaussian": [{}, {"covariance": "pooled"}, {"marginals": "empirical"},
                  {"covariance": "pooled", "marginals": "empirical"}],
     "classic": [{}],
-    "cvae": [{"steps": 800}, {"steps": 2000}, {"steps": 2000, "beta": 0.5}],
-    "wgan_gp": [{"steps": 300}, {"steps": 1000}],
+    "cvae": [{"steps": 800}, {"steps": 2000}, {"steps": 2000, "beta": 0.5},
+             {"steps": 2000, "marginals": "empirical"}],
+    "wgan_gp": [{"steps": 300}, {"steps": 1000}, {"steps": 1000, "marginals": "empirical"}],
 }
 
 

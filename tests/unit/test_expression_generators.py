@@ -97,3 +97,42 @@ def test_gaussian_refuses_an_unknown_covariance(tmp_path):
     with pytest.raises(ValueError, match="covariance must be one of per_class, pooled"):
         generators.train("gaussian", np.zeros((6, 3), np.float32), cond=np.array(["a", "b"] * 3), layout="vector",
                          settings={"covariance": "full"}, out_dir=tmp_path)
+
+
+def test_marginals_map_reproduces_quantiles_of_a_known_distribution():
+    from genaug.generators import marginals
+    rng = np.random.default_rng(0)
+    X = rng.exponential(size=(400, 2))  # the training marginals
+    state = marginals.fit(lambda k, n: rng.standard_normal((n, 2)), X, np.zeros(400, int), 0)
+    mapped = marginals.apply(rng.standard_normal((4000, 2)), np.zeros(4000, int), state)
+    for q in (0.1, 0.5, 0.9):  # exponential quantiles -log(1 - q), against the mapped normal draws
+        assert abs(np.quantile(mapped[:, 0], q) - (-np.log(1 - q))) < 0.12, q
+    z = rng.standard_normal((500, 2))
+    order = np.argsort(z[:, 0])
+    assert np.all(np.diff(marginals.apply(z, np.zeros(500, int), state)[order, 0]) >= 0)  # ranks are kept
+
+
+def test_cvae_with_empirical_marginals_keeps_a_skewed_feature_and_its_training_range(tmp_path):
+    from scipy.stats import skew
+    rng = np.random.default_rng(0)
+    f = rng.standard_normal((160, 1))
+    X = np.exp(0.8 * f + 0.3 * rng.standard_normal((160, 6)))
+    X = ((X - X.mean(0)) / X.std(0)).astype(np.float32)
+    cond = np.array(["a", "b"])[rng.integers(0, 2, 160)]
+    S = {}
+    for m in ("model", "empirical"):
+        r = generators.train("cvae", X, cond=cond, layout="vector", settings={"steps": 200, "marginals": m},
+                             seed=1, out_dir=tmp_path / m)
+        S[m] = generators.sample(r.model, 1500, seed=2, return_cond=True)
+    real = skew(X, axis=0).mean()
+    assert real > 1.2 and abs(skew(S["model"][0], axis=0).mean()) < 0.6 * real
+    Se, ce = S["empirical"]
+    assert abs(skew(Se, axis=0).mean() - real) < 0.25 * real
+    for k in "ab":
+        assert Se[ce == k].min() >= X[cond == k].min() - 1e-4 and Se[ce == k].max() <= X[cond == k].max() + 1e-4
+
+
+def test_empirical_marginals_only_for_vectors(tmp_path):
+    with pytest.raises(ValueError, match="empirical for vector items only"):
+        generators.train("wgan_gp", np.zeros((6, 10), np.uint8), layout="binary",
+                         settings={"marginals": "empirical"}, out_dir=tmp_path)

@@ -32,6 +32,10 @@ Keys (every GAN generator takes the same keys; only defaults differ):
 - ``ema``: decay of the moving average of generator weights that is sampled
   from (0: sample the last weights).
 - ``lr``, ``beta`` (cvae): Adam learning rate, weight of the KL term.
+- ``marginals`` (cvae, wgan_gp; vector items only): ``model`` draws as the network does;
+  ``empirical`` maps each feature of a draw through the model's own quantiles onto the
+  condition's training values (see ``marginals``), keeping the network's dependence
+  between features and the features' real distributions.
 - classic: ``coverage`` ([lo, hi]: pileups, each read of a window is kept with
   probability f drawn per item from [lo, hi], the reads re-stacked in order:
   lower coverage, as downsampling the BAM; [1, 1] keeps every read), ``shift`` (largest shift in columns,
@@ -94,8 +98,9 @@ DEFAULTS = {
     # 2 critic steps of 16 items (not 5 of 32) for time, and lr_g 1e-3 with momentum (beta1 0.5) to get
     # the generator off its uniform-softmax start early (bench/README.md)
     "wgan_gp": {**GAN, "steps": 300, "batch_size": 16, "loss": "wasserstein", "n_critic": 2, "lr_g": 1e-3,
-                "lr_d": 3e-4, "betas": [0.5, 0.9], "gradient_penalty": 10.0},
-    "cvae": {**RUN, **NET, "steps": 800, "latent": 32, "arch": "transpose", "lr": 1e-3, "beta": 1.0},
+                "lr_d": 3e-4, "betas": [0.5, 0.9], "gradient_penalty": 10.0, "marginals": "model"},
+    "cvae": {**RUN, **NET, "steps": 800, "latent": 32, "arch": "transpose", "lr": 1e-3, "beta": 1.0,
+             "marginals": "model"},
     # read-level pileups (see reads.py): unclipped reads moved by up to `jitter` columns; cell models by
     # sequencing cycle in bins of `cycle_bin` columns; clipped reads slid about their junction by up to
     # `clip_jitter`; depths a smoothed bootstrap with `depth_smooth` bandwidths (both off)

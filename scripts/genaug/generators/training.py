@@ -34,7 +34,7 @@ from ..items import ItemSet, as_items, network_lookup
 from ..layouts import layout_from_state, make_layout
 from ..outputs import replacing, write_text
 from ..tensors import EncodedWriter
-from . import classic, gaussian, reads
+from . import classic, gaussian, marginals, reads
 from .family import schedule_keys
 from .gan import GAN
 from .gru import GRU
@@ -48,6 +48,7 @@ FAMILIES = {"genegan": GAN, "dcgan": GAN, "wgan_gp": GAN, "cvae": CVAE, "mlpgan"
 FORMAT = 1
 SAMPLE_CHUNK = 128
 POOL = "pool.npz"  # classic: its training items, beside model.pt
+MARGINALS = ("model", "empirical")  # cvae / wgan_gp on vectors: the model's own marginals, or the training ones
 
 
 @dataclass
@@ -80,6 +81,10 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
     if not supports(generator, layout):
         raise ValueError(f"generator {generator} learns {' or '.join(ONLY_LAYOUTS[generator])} items, "
                          f"not {layout}; choose another generator for this dataset")
+    if generator in ("cvae", "wgan_gp") and (s["marginals"] not in MARGINALS or
+                                             (s["marginals"] == "empirical" and layout != "vector")):
+        raise ValueError(f"generator {generator}: marginals must be one of {', '.join(MARGINALS)} "
+                         f"(empirical for vector items only), not {s.get('marginals')!r} for {layout} items")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / f"{name}.{ext}" for name, ext in
@@ -162,6 +167,8 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
             _write_history(paths["history"], columns, rows)
     _write_history(paths["history"], columns or ["step"], rows)
     model["nets"] = family.export(cond_counts=model["cond_counts"], seed=seed)
+    if generator in ("cvae", "wgan_gp") and s["marginals"] == "empirical":
+        model["marginal_map"] = _marginal_map(family, lay, X, cond_idx, n_cond, seed, dev)
     model["steps"] = step
     _save(model, paths["model"])
     return TrainResult(str(paths["model"]), str(paths["history"]), str(paths["checkpoint"]),
@@ -255,7 +262,27 @@ def _generate_chunks(m, lay, idx, g, device):
     with torch.no_grad():
         for i in range(0, len(idx), SAMPLE_CHUNK):
             Z = family.generate(onehot[i:i + SAMPLE_CHUNK].to(dev), g)
+            if "marginal_map" in m:
+                Z = torch.from_numpy(marginals.apply(Z.cpu().numpy(), idx[i:i + SAMPLE_CHUNK],
+                                                     m["marginal_map"])).float()
             yield lay.from_float(Z, g)
+
+
+def _marginal_map(family, lay, X, cond_idx, n_cond, seed, dev):
+    """``marginals.fit`` for a trained family: its draws per condition (a seed of their own) against the
+    training items' values."""
+    for net in family.nets.values():
+        net.eval()
+    g = seeded(seed + 7919)
+    K = max(n_cond, 1)
+
+    def draws(k, n):
+        onehot = F.one_hot(torch.full((n,), k), K).float()[:, :n_cond].to(dev)
+        with torch.no_grad():
+            return torch.cat([family.generate(onehot[i:i + SAMPLE_CHUNK], g).float().cpu()
+                              for i in range(0, n, SAMPLE_CHUNK)]).numpy()
+
+    return marginals.fit(draws, lay.to_float(X).numpy(), cond_idx, n_cond)
 
 
 def _problems(lay, X, chunk=32):
