@@ -2,6 +2,7 @@
 
 Usage:
     python3 bench/expression.py fidelity [--splits 1 2 3] [--threads 1] [--generators gaussian cvae]
+        [--settings '{"cvae": [{"steps": 2000}, {"steps": 2000, "marginals": "empirical"}]}']
     python3 bench/expression.py detectors [--splits 1 2 3] [--replicates 5] [--cap 3] [--gcn '{"lr": 3e-3}']
         [--neighbours 5] [--detectors gcn mlp]
 
@@ -67,12 +68,13 @@ def load(split_seed, cap=None):
 def fidelity(args):
     from genaug import generators
     from genaug.fidelity import expression as fx
+    candidates = json.loads(args.settings) if args.settings else CANDIDATES
     rows = []
     for split_seed in args.splits:
         expr, split, std = load(split_seed)
         names = np.asarray(expr.classes)
         T, yT = std.X[split.train], names[expr.y[split.train]]
-        for g, cands in CANDIDATES.items():
+        for g, cands in candidates.items():
             if g not in args.generators:
                 continue
             for ci, settings in enumerate(cands):
@@ -98,7 +100,7 @@ def fidelity(args):
     keys = ["gamma", "gamma_at_train_size", "two_sample_auc_forest", "two_sample_auc_linear",
             "two_sample_auc_nonlinear", "tstr_macro_f1", "mean_correlation", "sd_correlation", "aats_train",
             "aats_heldout", "privacy_loss"]
-    for g, cands in CANDIDATES.items():
+    for g, cands in candidates.items():
         if g not in args.generators:
             continue
         val = [np.mean([r["two_sample_auc_forest"][0] for r in rows
@@ -171,6 +173,8 @@ if __name__ == "__main__":
     ap.add_argument("--cap", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--generators", nargs="+", default=list(CANDIDATES), help="fidelity: which of CANDIDATES")
+    ap.add_argument("--settings", default=None,
+                    help='fidelity: JSON {generator: [settings, ...]} to try instead of CANDIDATES')
     ap.add_argument("--gcn", default="{}", help="JSON detector settings for gcn and gcn_random")
     ap.add_argument("--neighbours", type=int, default=5, help="detectors: co-expression graph, edges per gene")
     ap.add_argument("--detectors", nargs="+", default=["mlp", "gcn", "gcn_random", "logistic"])

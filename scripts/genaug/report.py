@@ -233,6 +233,13 @@ def verdict_sentence(comparisons):
         text = head + "no strategy beat its detector's `none` on this test set."
     if worse:
         text += f" Worse than `none`: {', '.join(worse)}."
+    f1 = comparisons[comparisons["metric"] == "f1"].set_index(["detector", "strategy"])["diff"]
+    below = [f"{r.detector} {r.strategy} {r.diff:+.3f}"
+             + (f" (F1 {f1[(r.detector, r.strategy)]:+.3f})" if (r.detector, r.strategy) in f1.index else "")
+             for r in c.itertuples() if r.verdict != "better"]
+    if below:
+        text += (f" Where no gain is shown, the point differences from `none` in {PRIMARY.upper()} (F1): "
+                 + ", ".join(below) + "; a negative one is how much that strategy cost.")
     return (text + f" Intervals are {level} percentile intervals over whole groups of test items (blocks, people) "
             "and replicate seeds, not corrected for multiplicity; the other metrics' verdicts are Holm-corrected "
             "as a second family and are secondary.")
