@@ -15,7 +15,7 @@ person in one split), train each generator on every train haplotype
 conditioned on population, draw an audit set as large as the train set at
 the training population frequencies, and score it with
 ``genaug.fidelity.haplotypes.evaluate`` against train and held-out
-(val + test) haplotypes. Targets from the issue: AF r >= 0.98, LD r2 r >= 0.9,
+(val + test) haplotypes. Early targets: AF r >= 0.98, LD r2 r >= 0.9,
 AATS 0.5 +- 0.1, privacy loss <= 0.05.
 """
 
