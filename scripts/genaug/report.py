@@ -10,6 +10,7 @@ The page says plainly when no strategy beat `none`.
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from .detect.summary import METRICS, PREVALENCE_METRICS, PRIMARY
@@ -237,7 +238,11 @@ def verdict_sentence(comparisons):
     below = [f"{r.detector} {r.strategy} {r.diff:+.3f}"
              + (f" (F1 {f1[(r.detector, r.strategy)]:+.3f})" if (r.detector, r.strategy) in f1.index else "")
              for r in c.itertuples() if r.verdict != "better"]
-    if below:
+    tied = c[c["verdict"] != "better"]
+    if len(tied) and np.allclose(tied["diff"], 0) and np.allclose(f1.reindex(tied.set_index(
+            ["detector", "strategy"]).index).fillna(0), 0):
+        text += f" Every strategy without a gain tied `none` exactly ({PRIMARY.upper()} and F1 differences 0)."
+    elif below:
         text += (f" Where no gain is shown, the point differences from `none` in {PRIMARY.upper()} (F1): "
                  + ", ".join(below) + "; a negative one is how much that strategy cost.")
     return (text + f" Intervals are {level} percentile intervals over whole groups of test items (blocks, people) "

@@ -89,6 +89,8 @@ def test_summary_says_which_strategy_beat_none_and_when_none_did():
     assert "no strategy beat its detector's `none`" in verdict_sentence(no_win)
     assert "cnn genegan +0.100 (F1 +0.100), cnn oversample -0.100 (F1 -0.100)" in verdict_sentence(no_win)
     assert "cnn genegan +0.100" not in verdict_sentence(comparisons)
+    assert "tied `none` exactly" in verdict_sentence(no_win.assign(diff=0.0))
+    assert "tied `none` exactly" not in verdict_sentence(no_win)
     assert "90% percentile intervals" in verdict_sentence(comparisons.assign(level=0.9))
     fid = {"genegan": {"metrics": {"aats_train": {"synthetic": 0.6, "reference": 0.5, "better": "near_0.5"}}}}
     md = dataset_markdown("d", summary, comparisons, fid, (100, 10))
