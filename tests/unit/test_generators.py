@@ -410,6 +410,16 @@ def test_same_seed_same_items(generator, layout, tmp_path):
 
 # --- settings and conditions ---------------------------------------------------------
 
+def test_settings_of_the_wrong_kind_are_named():
+    with pytest.raises(ValueError, match="cvae: setting steps must be a number, got '2000'"):
+        generators.resolve("cvae", {"steps": "2000"})
+    with pytest.raises(ValueError, match="sample_windowed must be true or false"):
+        generators.resolve("gru", {"sample_windowed": 1})
+    with pytest.raises(ValueError, match="marginals must be text"):
+        generators.resolve("cvae", {"marginals": 1})
+    assert generators.resolve("cvae", {"steps": 10, "lr": 1})["lr"] == 1  # an int where a float is fine
+
+
 def test_unknown_settings_and_conditions_are_named(tmp_path):
     with pytest.raises(ValueError, match="stpes"):
         generators.resolve("genegan", {"stpes": 3})

@@ -110,6 +110,11 @@ def _check_generators():
                     f"config: {key}: generator '{g}' does not learn {layout} items "
                     f"(dataset {name}, kind {ds['kind']}); generators for {layout}: {', '.join(fit)}"
                 )
+            own = (ds.get("generator_settings") or {}).get(g, {})
+            try:
+                genaug_generators.settings.resolve(g, {**config["generate"]["settings"].get(g, {}), **own})
+            except ValueError as e:
+                stop(f"config: dataset {name}: {e}")
 
 
 _check_generators()

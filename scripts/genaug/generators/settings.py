@@ -157,5 +157,26 @@ def resolve(generator, settings=None):
         raise ValueError(f"unknown generator {generator!r}; use one of {', '.join(GENERATORS)}")
     out = copy.deepcopy(DEFAULTS[generator])
     refuse_unknown(settings or {}, out, f"generator {generator}")
+    for key, value in (settings or {}).items():
+        _check_type(generator, key, value, out[key])
     out.update(copy.deepcopy(dict(settings or {})))
     return out
+
+
+def _check_type(generator, key, value, default):
+    """A ValueError when ``value`` is not of the default's kind (a number where the default is a
+    number, true / false where it is one, text, a list): e.g. ``"2000"`` handed in as text."""
+    if default is None or value is None:
+        return
+    if isinstance(default, bool):
+        ok, kind = isinstance(value, bool), "true or false"
+    elif isinstance(default, (int, float)):
+        ok, kind = isinstance(value, (int, float)) and not isinstance(value, bool), "a number"
+    elif isinstance(default, str):
+        ok, kind = isinstance(value, str), "text"
+    elif isinstance(default, (list, tuple)):
+        ok, kind = isinstance(value, (list, tuple)), "a list"
+    else:
+        return
+    if not ok:
+        raise ValueError(f"generator {generator}: setting {key} must be {kind}, got {value!r}")
