@@ -235,12 +235,10 @@ def verdict_sentence(comparisons):
     if worse:
         text += f" Worse than `none`: {', '.join(worse)}."
     f1 = comparisons[comparisons["metric"] == "f1"].set_index(["detector", "strategy"])["diff"]
-    below = [f"{r.detector} {r.strategy} {r.diff:+.3f}"
-             + (f" (F1 {f1[(r.detector, r.strategy)]:+.3f})" if (r.detector, r.strategy) in f1.index else "")
-             for r in c.itertuples() if r.verdict != "better"]
-    tied = c[c["verdict"] != "better"]
-    if len(tied) and np.allclose(tied["diff"], 0) and np.allclose(f1.reindex(tied.set_index(
-            ["detector", "strategy"]).index).fillna(0), 0):
+    rest = [(f"{r.detector} {r.strategy}", r.diff, f1.get((r.detector, r.strategy), 0.0))
+            for r in c.itertuples() if r.verdict != "better"]
+    below = [f"{n} {d:+.3f} (F1 {f:+.3f})" for n, d, f in rest]
+    if rest and np.allclose([d for _, d, _ in rest] + [f for _, _, f in rest], 0):
         text += f" Every strategy without a gain tied `none` exactly ({PRIMARY.upper()} and F1 differences 0)."
     elif below:
         text += (f" Where no gain is shown, the point differences from `none` in {PRIMARY.upper()} (F1): "

@@ -96,6 +96,13 @@ def dataset_generators(name):
     return list(config["generate"]["generators"] if own is None else own)
 
 
+def generator_settings(name, generator):
+    """Overrides of the generator's defaults: generate.settings.<generator>, then dataset
+    <name>'s own generator_settings.<generator> laid over them."""
+    own = DATASETS[name].get("generator_settings") or {}
+    return {**config["generate"]["settings"].get(generator, {}), **own.get(generator, {})}
+
+
 def _check_generators():
     """Every generator of a dataset suits the dataset's layout (names are checked by the schema)."""
     for name, ds in DATASETS.items():
@@ -110,9 +117,8 @@ def _check_generators():
                     f"config: {key}: generator '{g}' does not learn {layout} items "
                     f"(dataset {name}, kind {ds['kind']}); generators for {layout}: {', '.join(fit)}"
                 )
-            own = (ds.get("generator_settings") or {}).get(g, {})
             try:
-                genaug_generators.settings.resolve(g, {**config["generate"]["settings"].get(g, {}), **own})
+                genaug_generators.settings.resolve(g, generator_settings(name, g))
             except ValueError as e:
                 stop(f"config: dataset {name}: {e}")
 
@@ -544,10 +550,8 @@ def get_encode_settings(wildcards):
 
 
 def get_generator_settings(wildcards):
-    """Overrides of the generator's defaults: generate.settings.<generator>, then the
-    dataset's own generator_settings.<generator> laid over them."""
-    own = DATASETS[wildcards.dataset].get("generator_settings") or {}
-    return {**config["generate"]["settings"].get(wildcards.generator, {}), **own.get(wildcards.generator, {})}
+    """generator_settings() of the job's dataset and generator."""
+    return generator_settings(wildcards.dataset, wildcards.generator)
 
 
 def get_generator_condition(wildcards):
