@@ -112,9 +112,9 @@ def select(wd, recipes, replicates, cores):
                         str(sub / "bench.yaml"), "--cores", str(cores)], cwd=sub, check=True)
         det = load_detectors([sub / m for m in models])
         val = load_split(sub / "results/demo_sv_8x/split.npz").val
-        items = ItemSet.from_file(sub / "results/demo_sv_8x/encoded.npz")
-        p = np.clip(det.score(items, threads=cores)[val], 1e-6, 1 - 1e-6)
-        y = load_encoded(sub / "results/demo_sv_8x/encoded.npz", mmap=True).y[val] == 1
+        encoded = sub / "results/demo_sv_8x/encoded.npz"
+        p = np.clip(det.score(ItemSet.from_file(encoded, rows=val), threads=cores), 1e-6, 1 - 1e-6)
+        y = load_encoded(encoded, mmap=True).y[val] == 1
         loss = -np.mean(np.where(y, np.log(p), np.log(1 - p)))
         called = p >= det.threshold
         print(f"sv_downsample {fr}: 8x val recall {np.mean(called[y]):.3f} ({int(called[y].sum())}"

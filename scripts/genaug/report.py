@@ -237,12 +237,12 @@ def verdict_sentence(comparisons):
     f1 = comparisons[comparisons["metric"] == "f1"].set_index(["detector", "strategy"])["diff"]
     rest = [(f"{r.detector} {r.strategy}", r.diff, f1.get((r.detector, r.strategy), 0.0))
             for r in c.itertuples() if r.verdict != "better"]
-    below = [f"{n} {d:+.3f} (F1 {f:+.3f})" for n, d, f in rest]
-    if rest and np.allclose([d for _, d, _ in rest] + [f for _, _, f in rest], 0):
+    if rest and np.allclose([x for _, d, f in rest for x in (d, f)], 0):
         text += f" Every strategy without a gain tied `none` exactly ({PRIMARY.upper()} and F1 differences 0)."
-    elif below:
+    elif rest:
         text += (f" Where no gain is shown, the point differences from `none` in {PRIMARY.upper()} (F1): "
-                 + ", ".join(below) + "; a negative one is how much that strategy cost.")
+                 + ", ".join(f"{n} {d:+.3f} (F1 {f:+.3f})" for n, d, f in rest)
+                 + "; a negative one is how much that strategy cost.")
     return (text + f" Intervals are {level} percentile intervals over whole groups of test items (blocks, people) "
             "and replicate seeds, not corrected for multiplicity; the other metrics' verdicts are Holm-corrected "
             "as a second family and are secondary.")

@@ -118,7 +118,7 @@ def _check_generators():
                     f"(dataset {name}, kind {ds['kind']}); generators for {layout}: {', '.join(fit)}"
                 )
             try:
-                genaug_generators.settings.resolve(g, generator_settings(name, g))
+                genaug_generators.resolve(g, generator_settings(name, g))
             except ValueError as e:
                 stop(f"config: dataset {name}: {e}")
 
