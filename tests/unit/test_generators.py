@@ -417,6 +417,11 @@ def test_settings_of_the_wrong_kind_are_named():
         generators.resolve("gru", {"sample_windowed": 1})
     with pytest.raises(ValueError, match="marginals must be text"):
         generators.resolve("cvae", {"marginals": 1})
+    with pytest.raises(ValueError, match="wgan_gp: setting marginals must be one of model, empirical, got 'emprical'"):
+        generators.resolve("wgan_gp", {"marginals": "emprical"})
+    with pytest.raises(ValueError, match="gaussian: setting covariance must be one of per_class, pooled"):
+        generators.resolve("gaussian", {"covariance": "shared"})
+    assert generators.resolve("gaussian", {"marginals": "empirical"})["marginals"] == "empirical"
     assert generators.resolve("cvae", {"steps": 10, "lr": 1})["lr"] == 1  # an int where a float is fine
 
 

@@ -31,8 +31,9 @@ import torch
 from scipy.stats import norm
 from sklearn.covariance import ledoit_wolf_shrinkage
 
-COVARIANCES = ("per_class", "pooled")
-MARGINALS = ("normal", "empirical")
+from .settings import CHOICES
+
+COVARIANCES, MARGINALS = CHOICES["gaussian"]["covariance"], CHOICES["gaussian"]["marginals"]
 
 
 def _scores(C):

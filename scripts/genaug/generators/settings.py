@@ -147,6 +147,9 @@ def supports(generator, layout):
     return layout in ONLY_LAYOUTS.get(canonical(generator), (layout,))
 # keys that change how long a run lasts or what it logs, not what it learns:
 # a checkpoint made under other values of these is still resumed
+# settings that take one of a few words: generator -> setting -> the words
+CHOICES = {"cvae": {"marginals": ("model", "empirical")}, "wgan_gp": {"marginals": ("model", "empirical")},
+           "gaussian": {"covariance": ("per_class", "pooled"), "marginals": ("normal", "empirical")}}
 NOT_LEARNING = ("steps", "checkpoint_every", "history_every", "log_every")
 
 
@@ -159,6 +162,10 @@ def resolve(generator, settings=None):
     refuse_unknown(settings or {}, out, f"generator {generator}")
     for key, value in (settings or {}).items():
         _check_type(generator, key, value, out[key])
+        words = CHOICES.get(generator, {}).get(key)
+        if words and value not in words:
+            raise ValueError(f"generator {generator}: setting {key} must be one of {', '.join(words)}, "
+                             f"got {value!r}")
     out.update(copy.deepcopy(dict(settings or {})))
     return out
 

@@ -40,7 +40,7 @@ from .gan import GAN
 from .gru import GRU
 from .mlpgan import MLPGAN
 from .rbm import RBM
-from .settings import NOT_LEARNING, ONLY_LAYOUTS, canonical, resolve, supports
+from .settings import CHOICES, NOT_LEARNING, ONLY_LAYOUTS, canonical, resolve, supports
 from .vae import CVAE
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ FAMILIES = {"genegan": GAN, "dcgan": GAN, "wgan_gp": GAN, "cvae": CVAE, "mlpgan"
 FORMAT = 1
 SAMPLE_CHUNK = 128
 POOL = "pool.npz"  # classic: its training items, beside model.pt
-MARGINALS = ("model", "empirical")  # cvae / wgan_gp on vectors: the model's own marginals, or the training ones
+MARGINALS = CHOICES["cvae"]["marginals"]  # cvae / wgan_gp on vectors: the model's own marginals, or the training ones
 
 
 @dataclass
