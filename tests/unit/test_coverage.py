@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from genaug.encode.coverage import encode_downsampled, library_shift, library_stats
+from genaug.encode.coverage import downsampled_rows, encode_downsampled, library_shift, library_stats
 from genaug.encode.pileup import breakpoint_windows, kept_by_name, stack_items
 from genaug.encode.sv import SvSettings
 from genaug.tensors import load_encoded
@@ -56,6 +56,9 @@ def test_downsampled_train_items_carry_their_labels_and_fractions(tmp_path):
     assert n == 4 and enc.X.shape[0] == 4 and list(enc.y) == [1, 1, 1, 1]
     with np.load(tmp_path / "down.npz") as z:
         assert list(z["source_row"]) == [0, 2, 0, 2] and list(z["fraction"]) == [0.3, 0.3, 0.6, 0.6]
+    # the copies of one split's rows are found at every fraction, and of no other row
+    assert list(downsampled_rows(tmp_path / "down.npz", [2])) == [1, 3]
+    assert list(downsampled_rows(tmp_path / "down.npz", [1])) == []
     rows_present = lambda x: int((x[:, 0] > 0).any(2).sum())            # rows holding a read
     assert rows_present(enc.X[:2]) < rows_present(enc.X[2:])            # 0.3 keeps fewer reads than 0.6
 

@@ -81,12 +81,12 @@ def library_shift(train, new, factor):
     return out
 
 
-def encode_downsampled(bam_path, reference, samples_tsv, train_rows, out_npz, fractions, settings, seed=1,
+def encode_downsampled(bam_path, reference, samples_tsv, rows, out_npz, fractions, settings, seed=1,
                        threads=1):
-    """The items of ``samples_tsv`` at rows ``train_rows`` stacked once per fraction in ``fractions`` with
+    """The items of ``samples_tsv`` at rows ``rows`` stacked once per fraction in ``fractions`` with
     that share of read pairs kept (seed ``seed``); writes ``out_npz`` (the tensor contract, plus
     ``source_row``: the encoded row each item comes from, and ``fraction``). Returns the item count."""
-    items = pd.read_csv(samples_tsv, sep="\t", dtype={"contig": str}).iloc[np.asarray(train_rows, np.int64)]
+    items = pd.read_csv(samples_tsv, sep="\t", dtype={"contig": str}).iloc[np.asarray(rows, np.int64)]
     fractions = [float(f) for f in fractions]
     bam = checks.open_alignments(bam_path, reference)
     fasta = checks.open_reference(reference)
@@ -103,9 +103,15 @@ def encode_downsampled(bam_path, reference, samples_tsv, train_rows, out_npz, fr
             stack = dataclasses.replace(base, keep_fraction=f, keep_seed=int(seed))
             depth = stack_to_writer(writer, str(bam_path), str(reference), tid_names, tid, left, right, stack,
                                     threads, settings.chunk_items)
-            log.info("fraction %g: %d train items re-stacked, median reads per window %g (all reads: see "
+            log.info("fraction %g: %d items re-stacked, median reads per window %g (all reads: see "
                      "samples.tsv)", f, len(items), float(np.median(depth)) if len(depth) else 0.0)
         writer.close(y, np.tile(items.group.to_numpy(str), len(fractions)), CLASSES, "image", ch.CHANNELS,
-                     extra={"source_row": np.tile(np.asarray(train_rows, np.int64), len(fractions)),
+                     extra={"source_row": np.tile(np.asarray(rows, np.int64), len(fractions)),
                             "fraction": np.repeat(np.array(fractions, np.float64), len(items))})
     return n
+
+
+def downsampled_rows(path, rows):
+    """Positions in the downsampled file ``path`` of the copies of encoded rows ``rows`` (every fraction)."""
+    with np.load(path, allow_pickle=False) as z:
+        return np.flatnonzero(np.isin(z["source_row"], np.asarray(rows, np.int64)))
