@@ -5,10 +5,7 @@ words: p(v) = prod_j p(v_j | v_1..v_{j-1}, c). A GRU carries what it has
 seen so far (which haplotype group it is in, where it switched) in its
 state; the input at SNP j is an embedding of (SNP j, the allele at SNP j-1)
 (a start symbol at the first SNP) plus one of the condition, and the output at SNP j is a logistic
-unit of its own, ``out_w[j] . state + out_b[j]``, plus, with ``direct`` = k > 0,
-``sum_d A[j, d] (2 v_{j-d} - 1)`` over the k SNPs before j in its contig: a
-direct logistic term for local LD, so the state need not hold the last few
-alleles. The condition (population)
+unit of its own, ``out_w[j] . state + out_b[j]``. The condition (population)
 also sets the starting state, ``tanh(h0 + c C)``. Output biases start at the logit
 of the training allele frequencies (clipped to [1 / (2n), 1 - 1 / (2n)]),
 output weights at 0, so the untrained model already draws the allele
@@ -88,24 +85,9 @@ def windows(starts, n_snps, window, burn_in):
     return pos, scored, first
 
 
-def previous_snps(starts, n_snps, k):
-    """(index (J, k) long, valid (J, k) bool): SNP j's k preceding SNPs j-1 .. j-k, valid where
-    they lie in j's contig (the others point at SNP 0 and count for nothing)."""
-    j, d = torch.arange(n_snps)[:, None], torch.arange(1, k + 1)[None, :]
-    first = torch.tensor(starts)[torch.searchsorted(torch.tensor(starts), torch.arange(n_snps), right=True) - 1]
-    idx = j - d
-    valid = idx >= first[:, None]
-    return torch.where(valid, idx, torch.zeros_like(idx)), valid
-
-
 class HaplotypeGRU(nn.Module):
-    def __init__(self, n_snps, n_cond, hidden, embed, n_contigs=1, direct=0, starts=(0,)):
+    def __init__(self, n_snps, n_cond, hidden, embed, n_contigs=1):
         super().__init__()
-        idx, valid = previous_snps(list(starts), n_snps, int(direct))
-        self.register_buffer("prev_idx", idx, persistent=False)
-        self.register_buffer("prev_valid", valid.float(), persistent=False)
-        # direct terms of the preceding SNPs (none: the state dict of a model without them)
-        self.register_parameter("A", nn.Parameter(torch.zeros(n_snps, int(direct))) if direct > 0 else None)
         self.embed = nn.Parameter(torch.randn(n_snps, 3, embed) * 0.1)  # (SNP, previous allele 0 / 1 / start)
         self.h0 = nn.Parameter(torch.zeros(hidden))
         self.C = nn.Parameter(torch.zeros(n_cond, hidden))
@@ -132,14 +114,7 @@ class HaplotypeGRU(nn.Module):
         h = self.start(c.repeat_interleave(K, 0), contig.repeat(n))
         states, _ = self.gru(inputs.reshape(n * K, L, -1), h)
         states = states.reshape(n, K, L, -1)
-        return (states * self.out_w[pos]).sum(-1) + self.out_b[pos] + self.direct_term(v, pos)
-
-    def direct_term(self, v, pos):
-        """sum_d A[pos, d] (2 v_{pos-d} - 1) over the preceding SNPs in the contig (0 when direct is 0)."""
-        if self.A is None:
-            return torch.zeros((), device=v.device)
-        before = (2 * v[:, self.prev_idx[pos]] - 1) * self.prev_valid[pos]  # (n, *pos.shape, k)
-        return (before * self.A[pos]).sum(-1)
+        return (states * self.out_w[pos]).sum(-1) + self.out_b[pos]
 
 
 class GRU(Family):
@@ -152,8 +127,7 @@ class GRU(Family):
         s = settings
         J = layout.net_shape[0]
         self.starts = contig_starts(contigs, J)
-        net = HaplotypeGRU(J, n_cond, s["hidden"], s["embed"], len(self.starts), s.get("direct", 0),
-                           self.starts).to(self.device)
+        net = HaplotypeGRU(J, n_cond, s["hidden"], s["embed"], len(self.starts)).to(self.device)
         pos, scored, first = windows(self.starts, J, s["window"], s["burn_in"])
         contig = torch.searchsorted(torch.tensor(self.starts), pos[:, 0].contiguous(), right=True) - 1
         self.win = [t.to(self.device) for t in (pos, scored, first, contig)]
@@ -186,7 +160,7 @@ class GRU(Family):
         net = self.nets["gru"]
         n, J = len(c), net.out_b.shape[0]
         c_in = c @ net.C_in
-        out = torch.zeros(n, J, device=self.device)  # zeros: the direct terms read only drawn SNPs
+        out = torch.empty(n, J, device=self.device)
         s = self.settings
         windowed = s.get("sample_windowed", False) and s["window"] > 0
         temperature = float(s.get("temperature", 1.0))
@@ -202,8 +176,7 @@ class GRU(Family):
                 prev = x[:, -1]
             for j in range(first, end):
                 state, h = net.gru((net.embed[j, prev] + c_in)[:, None, :], h)
-                logit_j = state[:, 0].float() @ net.out_w[j] + net.out_b[j] + net.direct_term(out, j)
-                p = torch.sigmoid(logit_j / temperature)
+                p = torch.sigmoid((state[:, 0].float() @ net.out_w[j] + net.out_b[j]) / temperature)
                 prev = bernoulli(p, g).long()
                 out[:, j] = prev
         return out
