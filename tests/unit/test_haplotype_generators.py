@@ -292,3 +292,31 @@ def test_the_old_name_gan_still_trains_and_samples_the_mlp_gan(tmp_path):
     result = generators.train("gan", X, layout="binary", settings=TINY["mlpgan"], out_dir=tmp_path)
     assert torch.load(result.model, weights_only=True)["generator"] == "mlpgan"
     assert generators.sample(result.model, 3, seed=1).shape == (3, 16)
+
+
+def test_gru_haplotype_groups_are_shares_found_per_contig_and_drawn_at_each_population_s_shares(tmp_path):
+    # three founder haplotypes of 2 x 15 SNPs with 3 % of alleles flipped: population X carries
+    # founders 0 and 1, population Y founder 2 only
+    rng = np.random.default_rng(0)
+    founders = rng.integers(0, 2, (3, 30))
+    pop = np.array(["X", "Y"])[rng.integers(0, 2, 600)]
+    which = np.where(pop == "Y", 2, rng.integers(0, 2, 600))
+    X = (founders[which] ^ (rng.random((600, 30)) < 0.03)).astype(np.uint8)
+    settings = {"steps": 300, "hidden": 16, "embed": 4, "batch_size": 64, "lr": 0.01, "window": 0, "clusters": 3,
+                "log_every": 10_000, "checkpoint_every": 10_000}
+    result = generators.train("gru", X, cond=pop, layout="binary", settings=settings, seed=1, out_dir=tmp_path,
+                              threads=1, contigs=[0, 15])
+    state = torch.load(result.model, weights_only=True)["nets"]["gru"]
+    cent = state["centroids"].numpy()  # (contig, group, SNP): allele shares of a group, 0 off its contig
+    assert cent.shape == (2, 3, 30) and (cent[0, :, 15:] == 0).all() and (cent[1, :, :15] == 0).all()
+    for t, cols in enumerate((slice(0, 15), slice(15, 30))):
+        near = np.abs(cent[t][:, None, cols] - founders[None, :, cols]).mean(-1).min(1)
+        assert (near < 0.1).all()  # each group is one founder's carriers
+        assert 0 < cent[t][:, cols].min() or 1 > cent[t][:, cols].max()  # shares, not one 0/1 haplotype
+    for p, allowed in (("Y", [2]), ("X", [0, 1])):
+        S = generators.sample(result.model, 400, cond=p, seed=3)
+        halves = [np.abs(S[:, None, cols] - founders[None, :, cols]).sum(-1).argmin(1)
+                  for cols in (slice(0, 15), slice(15, 30))]
+        assert all(np.isin(h, allowed).mean() > 0.95 for h in halves)
+        if p == "X":  # the contigs' groups are drawn independently: founders mix between contigs
+            assert 0.3 < (halves[0] != halves[1]).mean() < 0.7

@@ -17,6 +17,16 @@ state again, so nothing is carried across chromosomes (they segregate
 independently); the starting state is then also conditioned on the contig,
 ``tanh(h0 + c C + K[contig])``.
 
+Haplotype groups (``clusters`` = k > 0): each contig's training haplotypes
+are cut into k groups by k-means (scikit-learn) on their alleles; a group's
+centroid is the allele share of its members at each SNP, never one person's
+haplotype. The model is then a mixture, p(v) = prod over contigs of
+sum_z p(z | c) p(v_contig | z, c): in training each item reads each contig
+with the group of its nearest centroid, whose embedding joins the starting
+state and the input at every SNP (long-range haplotype identity need not be
+carried by the state alone); in sampling the group is drawn for each item and
+contig from its population's training shares of the groups.
+
 Windows: with ``window`` > 0, training reads each item as windows of
 ``window`` SNPs within a contig, each preceded by up to ``burn_in`` SNPs whose
 alleles warm the state up but are not scored (a window at a contig's start has
@@ -86,8 +96,19 @@ def windows(starts, n_snps, window, burn_in):
 
 
 class HaplotypeGRU(nn.Module):
-    def __init__(self, n_snps, n_cond, hidden, embed, n_contigs=1):
+    def __init__(self, n_snps, n_cond, hidden, embed, n_contigs=1, clusters=0, starts=(0,)):
         super().__init__()
+        self.clusters = int(clusters)
+        if self.clusters:  # haplotype groups per contig (none: the state dict of a model without them)
+            bounds = list(starts) + [n_snps]
+            member = torch.zeros(n_contigs, n_snps)
+            for t in range(n_contigs):
+                member[t, bounds[t]:bounds[t + 1]] = 1
+            self.register_buffer("member", member, persistent=False)
+            self.register_buffer("centroids", torch.zeros(n_contigs, self.clusters, n_snps))
+            self.register_buffer("prior", torch.ones(max(n_cond, 1), n_contigs, self.clusters))
+            self.Q = nn.Parameter(torch.zeros(n_contigs, self.clusters, hidden))
+            self.Q_in = nn.Parameter(torch.randn(n_contigs, self.clusters, embed) * 0.1)
         self.embed = nn.Parameter(torch.randn(n_snps, 3, embed) * 0.1)  # (SNP, previous allele 0 / 1 / start)
         self.h0 = nn.Parameter(torch.zeros(hidden))
         self.C = nn.Parameter(torch.zeros(n_cond, hidden))
@@ -97,11 +118,37 @@ class HaplotypeGRU(nn.Module):
         self.out_b = nn.Parameter(torch.zeros(n_snps))
         self.K = nn.Parameter(torch.zeros(n_contigs, hidden))
 
-    def start(self, c, contig=0):
+    def start(self, c, contig=0, z=None):
         """Starting state of items with conditions ``c`` at the start of contig index ``contig``
-        (an int, or one per item)."""
-        return torch.tanh(self.h0 + c @ self.C + self.K[contig])[None]  # c: (n, 0) when unconditional
+        (an int, or one per item), in haplotype groups ``z`` (one per item; with ``clusters``)."""
+        group = 0 if z is None else self.Q[contig, z]
+        return torch.tanh(self.h0 + c @ self.C + self.K[contig] + group)[None]  # c: (n, 0) when unconditional
 
+    def assign(self, v):
+        """The nearest centroid's group of each item on each contig: (n, n_contigs) long."""
+        sq = v @ self.member.T  # 0/1 alleles: |v|^2 within each contig
+        d = sq[:, :, None] - 2 * torch.einsum("nj,tkj->ntk", v, self.centroids) + (self.centroids ** 2).sum(-1)[None]
+        return d.argmin(-1)
+
+    def draw_groups(self, c, g):
+        """Groups (n, n_contigs) drawn from the training shares of the items' populations."""
+        ci = c.argmax(1) if c.shape[1] else torch.zeros(len(c), dtype=torch.long, device=c.device)
+        probs = self.prior[ci].reshape(-1, self.clusters).cpu()
+        return torch.multinomial(probs, 1, generator=g).reshape(len(c), -1).to(c.device)
+
+    @torch.no_grad()
+    def fit_groups(self, v, c, seed):
+        """k-means of each contig's haplotypes ``v`` (n, J) and the groups' shares per population."""
+        from sklearn.cluster import KMeans
+        ci = (c.argmax(1) if c.shape[1] else torch.zeros(len(v), dtype=torch.long)).cpu().numpy()
+        x = v.float().cpu().numpy()
+        for t in range(self.member.shape[0]):
+            cols = self.member[t].bool().cpu().numpy()
+            km = KMeans(self.clusters, n_init=3, random_state=seed).fit(x[:, cols])
+            self.centroids[t, :, torch.from_numpy(cols)] = torch.from_numpy(km.cluster_centers_).float().to(v.device)
+            for q in range(self.prior.shape[0]):
+                counts = torch.bincount(torch.from_numpy(km.labels_[ci == q]), minlength=self.clusters)
+                self.prior[q, t] = counts.float().to(v.device) + 1e-3  # a group a population lacks: ~never
     def forward(self, v, c, pos, first, contig):
         """Logits of p(v_j = 1 | v_<j, c) over the windows (``windows``) of the 0/1 items ``v``
         (n, J): -> (n, K, L), window k reading SNPs ``pos[k]``; ``contig``: contig index per window."""
@@ -111,7 +158,12 @@ class HaplotypeGRU(nn.Module):
         before = torch.where(first[None, :], torch.full_like(before, 2), before)
         prev = torch.cat([before[..., None], x[..., :-1]], -1)
         inputs = self.embed[pos[None], prev] + (c @ self.C_in)[:, None, None, :]
-        h = self.start(c.repeat_interleave(K, 0), contig.repeat(n))
+        z = None
+        if self.clusters:
+            z = self.assign(v)[:, contig]  # (n, K): each window's item group on its contig
+            inputs = inputs + self.Q_in[contig[None, :], z][:, :, None, :]
+            z = z.reshape(-1)
+        h = self.start(c.repeat_interleave(K, 0), contig.repeat(n), z)
         states, _ = self.gru(inputs.reshape(n * K, L, -1), h)
         states = states.reshape(n, K, L, -1)
         return (states * self.out_w[pos]).sum(-1) + self.out_b[pos]
@@ -127,7 +179,8 @@ class GRU(Family):
         s = settings
         J = layout.net_shape[0]
         self.starts = contig_starts(contigs, J)
-        net = HaplotypeGRU(J, n_cond, s["hidden"], s["embed"], len(self.starts)).to(self.device)
+        net = HaplotypeGRU(J, n_cond, s["hidden"], s["embed"], len(self.starts), s.get("clusters", 0),
+                           self.starts).to(self.device)
         pos, scored, first = windows(self.starts, J, s["window"], s["burn_in"])
         contig = torch.searchsorted(torch.tensor(self.starts), pos[:, 0].contiguous(), right=True) - 1
         self.win = [t.to(self.device) for t in (pos, scored, first, contig)]
@@ -143,6 +196,8 @@ class GRU(Family):
         """Output biases from the allele frequencies of items ``x`` (network space, (n, J))."""
         eps = 1.0 / (2 * len(x))
         self.nets["gru"].out_b.copy_(logit(x.mean(0).clamp(eps, 1 - eps)))
+        if self.nets["gru"].clusters:
+            self.nets["gru"].fit_groups(x, c, int(torch.randint(2 ** 31 - 1, (1,), generator=g)))
 
     def train_step(self, batch, g, step):
         x, c = batch()
@@ -159,14 +214,17 @@ class GRU(Family):
     def generate(self, c, g):
         net = self.nets["gru"]
         n, J = len(c), net.out_b.shape[0]
-        c_in = c @ net.C_in
+        c_in0 = c @ net.C_in
+        z = net.draw_groups(c, g) if net.clusters else None
         out = torch.empty(n, J, device=self.device)
         s = self.settings
         windowed = s.get("sample_windowed", False) and s["window"] > 0
         temperature = float(s.get("temperature", 1.0))
         for lo, first, end, at_start in window_bounds(self.starts, J, s["window"] if windowed else 0, s["burn_in"]):
             # as in training: the starting state, the burn-in SNPs read (already drawn), then draw
-            h = net.start(c, int(torch.searchsorted(torch.tensor(self.starts), lo, right=True)) - 1)
+            t = int(torch.searchsorted(torch.tensor(self.starts), lo, right=True)) - 1
+            h = net.start(c, t, None if z is None else z[:, t])
+            c_in = c_in0 if z is None else c_in0 + net.Q_in[t, z[:, t]]
             prev = torch.full((n,), 2, dtype=torch.long, device=self.device) if at_start else out[:, lo - 1].long()
             if first > lo:
                 x = out[:, lo:first].long()

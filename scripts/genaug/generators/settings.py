@@ -76,7 +76,8 @@ Keys (every GAN generator takes the same keys; only defaults differ):
   (size of the per-SNP input embedding), ``lr`` (Adam), ``anneal`` (as for
   rbm), ``clip`` (gradient norm clipping), ``window`` (SNPs scored per training
   window; 0: each contig whole), ``burn_in`` (SNPs read before a window to warm
-  the state up, not scored), ``sample_windowed`` (draw window by window as training
+  the state up, not scored), ``clusters`` (haplotype groups per contig by k-means, the
+  model a mixture over them; 0: none), ``sample_windowed`` (draw window by window as training
   reads them, instead of each contig in one pass) and ``temperature`` (logits divided
   by it when drawing; 1: the model's own probabilities).
 """
@@ -126,7 +127,7 @@ DEFAULTS = {
     # cost on CPU) with a state of 32; lr chosen on validation-only audits; bench/README.md has the
     # timings and audits behind these
     "gru": {**RUN, "steps": 600, "batch_size": 32, "hidden": 32, "embed": 16, "lr": 0.02, "anneal": 0.2,
-            "clip": 1.0, "window": 256, "burn_in": 32, "sample_windowed": False, "temperature": 1.0,
+            "clip": 1.0, "window": 256, "burn_in": 32, "clusters": 0, "sample_windowed": False, "temperature": 1.0,
             "checkpoint_every": 50, "log_every": 50},
 }
 GENERATORS = tuple(DEFAULTS)
