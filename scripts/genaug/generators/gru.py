@@ -149,6 +149,7 @@ class HaplotypeGRU(nn.Module):
             for q in range(self.prior.shape[0]):
                 counts = torch.bincount(torch.from_numpy(km.labels_[ci == q]), minlength=self.clusters)
                 self.prior[q, t] = counts.float().to(v.device) + 1e-3  # a group a population lacks: ~never
+
     def forward(self, v, c, pos, first, contig):
         """Logits of p(v_j = 1 | v_<j, c) over the windows (``windows``) of the 0/1 items ``v``
         (n, J): -> (n, K, L), window k reading SNPs ``pos[k]``; ``contig``: contig index per window."""

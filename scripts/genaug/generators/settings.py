@@ -147,11 +147,11 @@ def canonical(generator):
 def supports(generator, layout):
     """Whether ``generator`` can learn items of ``layout``."""
     return layout in ONLY_LAYOUTS.get(canonical(generator), (layout,))
-# keys that change how long a run lasts or what it logs, not what it learns:
-# a checkpoint made under other values of these is still resumed
 # settings that take one of a few words: generator -> setting -> the words
 CHOICES = {"cvae": {"marginals": ("model", "empirical")}, "wgan_gp": {"marginals": ("model", "empirical")},
            "gaussian": {"covariance": ("per_class", "pooled"), "marginals": ("normal", "empirical")}}
+# keys that change how long a run lasts or what it logs, not what it learns:
+# a checkpoint made under other values of these is still resumed
 NOT_LEARNING = ("steps", "checkpoint_every", "history_every", "log_every")
 
 
