@@ -422,6 +422,9 @@ def test_settings_of_the_wrong_kind_are_named():
     with pytest.raises(ValueError, match="gaussian: setting covariance must be one of per_class, pooled"):
         generators.resolve("gaussian", {"covariance": "shared"})
     assert generators.resolve("gaussian", {"marginals": "empirical"})["marginals"] == "empirical"
+    with pytest.raises(ValueError, match="gru: setting group_span needs clusters > 0"):
+        generators.resolve("gru", {"group_span": 256})
+    assert generators.resolve("gru", {"group_span": 256, "clusters": 8})["group_span"] == 256
     assert generators.resolve("cvae", {"steps": 10, "lr": 1})["lr"] == 1  # an int where a float is fine
 
 

@@ -320,3 +320,24 @@ def test_gru_haplotype_groups_are_shares_found_per_contig_and_drawn_at_each_popu
         assert all(np.isin(h, allowed).mean() > 0.95 for h in halves)
         if p == "X":  # the contigs' groups are drawn independently: founders mix between contigs
             assert 0.3 < (halves[0] != halves[1]).mean() < 0.7
+
+
+def test_gru_groups_of_segments_within_a_contig_follow_the_training_shares_given_the_segment_before(tmp_path):
+    # one contig of 30 SNPs cut into group segments of 15: each item carries one founder along the
+    # whole contig, so a segment's group given the one before is (almost) always the same founder's
+    rng = np.random.default_rng(0)
+    founders = rng.integers(0, 2, (3, 30))
+    which = rng.integers(0, 3, 600)
+    X = (founders[which] ^ (rng.random((600, 30)) < 0.03)).astype(np.uint8)
+    settings = {"steps": 300, "hidden": 16, "embed": 4, "batch_size": 64, "lr": 0.01, "window": 0, "clusters": 3,
+                "group_span": 15, "log_every": 10_000, "checkpoint_every": 10_000}
+    result = generators.train("gru", X, layout="binary", settings=settings, seed=1, out_dir=tmp_path, threads=1)
+    state = torch.load(result.model, weights_only=True)["nets"]["gru"]
+    assert state["centroids"].shape == (2, 3, 30) and (state["centroids"][0, :, 15:] == 0).all()
+    trans = state["trans"][0, 1] / state["trans"][0, 1].sum(1, keepdim=True)  # segment 2 given segment 1
+    assert (trans.max(1).values > 0.95).all()
+    S = generators.sample(result.model, 400, seed=3)
+    halves = [np.abs(S[:, None, cols] - founders[None, :, cols]).sum(-1).argmin(1)
+              for cols in (slice(0, 15), slice(15, 30))]
+    assert (halves[0] == halves[1]).mean() > 0.95  # drawn independently, about a third would match
+    assert 0.2 < (halves[0] == 0).mean() < 0.5  # every founder drawn at its share

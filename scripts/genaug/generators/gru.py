@@ -26,6 +26,13 @@ with the group of its nearest centroid, whose embedding joins the starting
 state and the input at every SNP (long-range haplotype identity need not be
 carried by the state alone); in sampling the group is drawn for each item and
 contig from its population's training shares of the groups.
+With ``group_span`` = s > 0 the groups are found per segment of s SNPs
+within each contig instead (a contig's last segment may be shorter): each
+SNP's input carries its segment's group, and in sampling a contig's first
+segment draws its group from the population's shares, each later one from
+the population's shares given the group of the segment before (a Markov
+chain of group counts, never a haplotype), so the lineage a haplotype
+follows changes between segments as often as in training.
 
 Windows: with ``window`` > 0, training reads each item as windows of
 ``window`` SNPs within a contig, each preceded by up to ``burn_in`` SNPs whose
@@ -95,20 +102,35 @@ def windows(starts, n_snps, window, burn_in):
     return pos, scored, first
 
 
+def group_segments(starts, n_snps, span):
+    """First-SNP indices of the group segments: each contig, cut every ``span`` SNPs (0: whole)."""
+    segs = []
+    for a, end in zip(starts, list(starts[1:]) + [n_snps]):
+        segs += list(range(a, end, span)) if span > 0 else [a]
+    return segs
+
+
 class HaplotypeGRU(nn.Module):
-    def __init__(self, n_snps, n_cond, hidden, embed, n_contigs=1, clusters=0, starts=(0,)):
+    def __init__(self, n_snps, n_cond, hidden, embed, n_contigs=1, clusters=0, starts=(0,), span=0):
         super().__init__()
         self.clusters = int(clusters)
-        if self.clusters:  # haplotype groups per contig (none: the state dict of a model without them)
-            bounds = list(starts) + [n_snps]
-            member = torch.zeros(n_contigs, n_snps)
-            for t in range(n_contigs):
+        if self.clusters:  # haplotype groups per segment (none: the state dict of a model without them)
+            segs = group_segments(list(starts), n_snps, span)
+            bounds = segs + [n_snps]
+            member = torch.zeros(len(segs), n_snps)
+            for t in range(len(segs)):
                 member[t, bounds[t]:bounds[t + 1]] = 1
             self.register_buffer("member", member, persistent=False)
-            self.register_buffer("centroids", torch.zeros(n_contigs, self.clusters, n_snps))
-            self.register_buffer("prior", torch.ones(max(n_cond, 1), n_contigs, self.clusters))
-            self.Q = nn.Parameter(torch.zeros(n_contigs, self.clusters, hidden))
-            self.Q_in = nn.Parameter(torch.randn(n_contigs, self.clusters, embed) * 0.1)
+            self.register_buffer("seg_of", member.argmax(0), persistent=False)  # each SNP's segment
+            # a segment that starts a contig draws its group from the shares, the others from the
+            # shares given the group of the segment before
+            self.register_buffer("chained", torch.tensor([a not in set(starts) for a in segs]), persistent=False)
+            self.register_buffer("centroids", torch.zeros(len(segs), self.clusters, n_snps))
+            self.register_buffer("prior", torch.ones(max(n_cond, 1), len(segs), self.clusters))
+            if span > 0:
+                self.register_buffer("trans", torch.ones(max(n_cond, 1), len(segs), self.clusters, self.clusters))
+            self.Q = nn.Parameter(torch.zeros(len(segs), self.clusters, hidden))
+            self.Q_in = nn.Parameter(torch.randn(len(segs), self.clusters, embed) * 0.1)
         self.embed = nn.Parameter(torch.randn(n_snps, 3, embed) * 0.1)  # (SNP, previous allele 0 / 1 / start)
         self.h0 = nn.Parameter(torch.zeros(hidden))
         self.C = nn.Parameter(torch.zeros(n_cond, hidden))
@@ -118,37 +140,58 @@ class HaplotypeGRU(nn.Module):
         self.out_b = nn.Parameter(torch.zeros(n_snps))
         self.K = nn.Parameter(torch.zeros(n_contigs, hidden))
 
-    def start(self, c, contig=0, z=None):
+    def start(self, c, contig=0, z=None, snp=None):
         """Starting state of items with conditions ``c`` at the start of contig index ``contig``
-        (an int, or one per item), in haplotype groups ``z`` (one per item; with ``clusters``)."""
-        group = 0 if z is None else self.Q[contig, z]
+        (an int, or one per item), reading from SNP index ``snp`` on (an int, or one per item) in
+        the groups ``z`` (one per item and segment, (n, segments); with ``clusters``)."""
+        group = 0
+        if z is not None:
+            seg = self.seg_of[snp]
+            group = self.Q[seg, z[torch.arange(len(z), device=z.device), seg]]
         return torch.tanh(self.h0 + c @ self.C + self.K[contig] + group)[None]  # c: (n, 0) when unconditional
 
     def assign(self, v):
-        """The nearest centroid's group of each item on each contig: (n, n_contigs) long."""
-        sq = v @ self.member.T  # 0/1 alleles: |v|^2 within each contig
+        """The nearest centroid's group of each item in each segment: (n, segments) long."""
+        sq = v @ self.member.T  # 0/1 alleles: |v|^2 within each segment
         d = sq[:, :, None] - 2 * torch.einsum("nj,tkj->ntk", v, self.centroids) + (self.centroids ** 2).sum(-1)[None]
         return d.argmin(-1)
 
     def draw_groups(self, c, g):
-        """Groups (n, n_contigs) drawn from the training shares of the items' populations."""
+        """Groups (n, segments) drawn from the training shares of the items' populations, each
+        segment after a contig's first given the group of the one before."""
         ci = c.argmax(1) if c.shape[1] else torch.zeros(len(c), dtype=torch.long, device=c.device)
-        probs = self.prior[ci].reshape(-1, self.clusters).cpu()
-        return torch.multinomial(probs, 1, generator=g).reshape(len(c), -1).to(c.device)
+        z = torch.empty(len(c), self.prior.shape[1], dtype=torch.long, device=c.device)
+        for t in range(self.prior.shape[1]):
+            probs = self.trans[ci, t, z[:, t - 1]] if self.chained[t] else self.prior[ci, t]
+            z[:, t] = torch.multinomial(probs.cpu(), 1, generator=g)[:, 0].to(c.device)
+        return z
+
+    def group_inputs(self, z, snps):
+        """Input embedding of the groups ``z`` (n, segments) at SNP indices ``snps`` (any shape S):
+        (n, *S, embed)."""
+        seg = self.seg_of[snps]
+        return self.Q_in[seg[None], z[:, seg]]
 
     @torch.no_grad()
     def fit_groups(self, v, c, seed):
-        """k-means of each contig's haplotypes ``v`` (n, J) and the groups' shares per population."""
+        """k-means of each segment's haplotypes ``v`` (n, J), the groups' shares per population and
+        (chained segments) their shares given the group of the segment before."""
         from sklearn.cluster import KMeans
         ci = (c.argmax(1) if c.shape[1] else torch.zeros(len(v), dtype=torch.long)).cpu().numpy()
         x = v.float().cpu().numpy()
+        k, labels = self.clusters, None
         for t in range(self.member.shape[0]):
             cols = self.member[t].bool().cpu().numpy()
-            km = KMeans(self.clusters, n_init=3, random_state=seed).fit(x[:, cols])
+            km = KMeans(k, n_init=3, random_state=seed).fit(x[:, cols])
             self.centroids[t, :, torch.from_numpy(cols)] = torch.from_numpy(km.cluster_centers_).float().to(v.device)
             for q in range(self.prior.shape[0]):
-                counts = torch.bincount(torch.from_numpy(km.labels_[ci == q]), minlength=self.clusters)
+                counts = torch.bincount(torch.from_numpy(km.labels_[ci == q]), minlength=k)
                 self.prior[q, t] = counts.float().to(v.device) + 1e-3  # a group a population lacks: ~never
+                if self.chained[t]:
+                    pairs = torch.from_numpy(labels[ci == q] * k + km.labels_[ci == q])
+                    counts = torch.bincount(pairs, minlength=k * k).reshape(k, k).float()
+                    self.trans[q, t] = counts.to(v.device) + 1e-3
+            labels = km.labels_
 
     def forward(self, v, c, pos, first, contig):
         """Logits of p(v_j = 1 | v_<j, c) over the windows (``windows``) of the 0/1 items ``v``
@@ -161,10 +204,10 @@ class HaplotypeGRU(nn.Module):
         inputs = self.embed[pos[None], prev] + (c @ self.C_in)[:, None, None, :]
         z = None
         if self.clusters:
-            z = self.assign(v)[:, contig]  # (n, K): each window's item group on its contig
-            inputs = inputs + self.Q_in[contig[None, :], z][:, :, None, :]
-            z = z.reshape(-1)
-        h = self.start(c.repeat_interleave(K, 0), contig.repeat(n), z)
+            z = self.assign(v)  # (n, segments): each item's group in each segment
+            inputs = inputs + self.group_inputs(z, pos)
+            z = z.repeat_interleave(K, 0)
+        h = self.start(c.repeat_interleave(K, 0), contig.repeat(n), z, pos[:, 0].repeat(n))
         states, _ = self.gru(inputs.reshape(n * K, L, -1), h)
         states = states.reshape(n, K, L, -1)
         return (states * self.out_w[pos]).sum(-1) + self.out_b[pos]
@@ -181,7 +224,7 @@ class GRU(Family):
         J = layout.net_shape[0]
         self.starts = contig_starts(contigs, J)
         net = HaplotypeGRU(J, n_cond, s["hidden"], s["embed"], len(self.starts), s.get("clusters", 0),
-                           self.starts).to(self.device)
+                           self.starts, s.get("group_span", 0)).to(self.device)
         pos, scored, first = windows(self.starts, J, s["window"], s["burn_in"])
         contig = torch.searchsorted(torch.tensor(self.starts), pos[:, 0].contiguous(), right=True) - 1
         self.win = [t.to(self.device) for t in (pos, scored, first, contig)]
@@ -224,16 +267,19 @@ class GRU(Family):
         for lo, first, end, at_start in window_bounds(self.starts, J, s["window"] if windowed else 0, s["burn_in"]):
             # as in training: the starting state, the burn-in SNPs read (already drawn), then draw
             t = int(torch.searchsorted(torch.tensor(self.starts), lo, right=True)) - 1
-            h = net.start(c, t, None if z is None else z[:, t])
-            c_in = c_in0 if z is None else c_in0 + net.Q_in[t, z[:, t]]
+            h = net.start(c, t, z, lo)
             prev = torch.full((n,), 2, dtype=torch.long, device=self.device) if at_start else out[:, lo - 1].long()
             if first > lo:
                 x = out[:, lo:first].long()
                 prevs = torch.cat([prev[:, None], x[:, :-1]], 1)
-                inputs = net.embed[torch.arange(lo, first, device=self.device)[None], prevs] + c_in[:, None, :]
+                snps = torch.arange(lo, first, device=self.device)
+                inputs = net.embed[snps[None], prevs] + c_in0[:, None, :]
+                if z is not None:
+                    inputs = inputs + net.group_inputs(z, snps)
                 _, h = net.gru(inputs, h)
                 prev = x[:, -1]
             for j in range(first, end):
+                c_in = c_in0 if z is None else c_in0 + net.group_inputs(z, torch.tensor(j, device=self.device))
                 state, h = net.gru((net.embed[j, prev] + c_in)[:, None, :], h)
                 p = torch.sigmoid((state[:, 0].float() @ net.out_w[j] + net.out_b[j]) / temperature)
                 prev = bernoulli(p, g).long()

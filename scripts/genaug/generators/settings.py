@@ -77,7 +77,9 @@ Keys (every GAN generator takes the same keys; only defaults differ):
   rbm), ``clip`` (gradient norm clipping), ``window`` (SNPs scored per training
   window; 0: each contig whole), ``burn_in`` (SNPs read before a window to warm
   the state up, not scored), ``clusters`` (haplotype groups per contig by k-means, the
-  model a mixture over them; 0: none), ``sample_windowed`` (draw window by window as training
+  model a mixture over them; 0: none), ``group_span`` (with ``clusters``: groups found per
+  segment of this many SNPs within each contig, chained from segment to segment; 0: one
+  segment per contig), ``sample_windowed`` (draw window by window as training
   reads them, instead of each contig in one pass) and ``temperature`` (logits divided
   by it when drawing; 1: the model's own probabilities).
 """
@@ -128,8 +130,8 @@ DEFAULTS = {
     # (clusters) left off: they raised the privacy loss beyond the release gate's margin on
     # validation; bench/README.md has the timings and audits behind these
     "gru": {**RUN, "steps": 600, "batch_size": 32, "hidden": 32, "embed": 16, "lr": 0.02, "anneal": 0.2,
-            "clip": 1.0, "window": 256, "burn_in": 32, "clusters": 0, "sample_windowed": False, "temperature": 1.0,
-            "checkpoint_every": 50, "log_every": 50},
+            "clip": 1.0, "window": 256, "burn_in": 32, "clusters": 0, "group_span": 0,
+            "sample_windowed": False, "temperature": 1.0, "checkpoint_every": 50, "log_every": 50},
 }
 GENERATORS = tuple(DEFAULTS)
 # generators made for one layout only; every other generator takes every layout
@@ -169,6 +171,9 @@ def resolve(generator, settings=None):
             raise ValueError(f"generator {generator}: setting {key} must be one of {', '.join(words)}, "
                              f"got {value!r}")
     out.update(copy.deepcopy(dict(settings or {})))
+    if generator == "gru" and out["group_span"] and not out["clusters"]:
+        raise ValueError("generator gru: setting group_span needs clusters > 0 (the groups it cuts into "
+                         "segments)")
     return out
 
 
