@@ -124,7 +124,8 @@ class HaplotypeGRU(nn.Module):
             self.register_buffer("seg_of", member.argmax(0), persistent=False)  # each SNP's segment
             # a segment that starts a contig draws its group from the shares, the others from the
             # shares given the group of the segment before
-            self.register_buffer("chained", torch.tensor([a not in set(starts) for a in segs]), persistent=False)
+            first = set(starts)
+            self.register_buffer("chained", torch.tensor([a not in first for a in segs]), persistent=False)
             self.register_buffer("centroids", torch.zeros(len(segs), self.clusters, n_snps))
             self.register_buffer("prior", torch.ones(max(n_cond, 1), len(segs), self.clusters))
             if span > 0:
@@ -260,6 +261,8 @@ class GRU(Family):
         n, J = len(c), net.out_b.shape[0]
         c_in0 = c @ net.C_in
         z = net.draw_groups(c, g) if net.clusters else None
+        if z is not None:  # each item's group input in each segment: (n, segments, embed)
+            seg_in = net.Q_in[torch.arange(z.shape[1], device=self.device)[None], z]
         out = torch.empty(n, J, device=self.device)
         s = self.settings
         windowed = s.get("sample_windowed", False) and s["window"] > 0
@@ -279,7 +282,7 @@ class GRU(Family):
                 _, h = net.gru(inputs, h)
                 prev = x[:, -1]
             for j in range(first, end):
-                c_in = c_in0 if z is None else c_in0 + net.group_inputs(z, torch.tensor(j, device=self.device))
+                c_in = c_in0 if z is None else c_in0 + seg_in[:, net.seg_of[j]]
                 state, h = net.gru((net.embed[j, prev] + c_in)[:, None, :], h)
                 p = torch.sigmoid((state[:, 0].float() @ net.out_w[j] + net.out_b[j]) / temperature)
                 prev = bernoulli(p, g).long()
