@@ -53,6 +53,16 @@ def parse_value(text):
         return text
 
 
+def parse_overrides(items):
+    """``["gru.clusters=8", ...]`` -> ``{"gru": {"clusters": 8}}`` (values read as JSON where they parse)."""
+    overrides = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        gen, _, name = key.partition(".")
+        overrides.setdefault(gen, {})[name] = parse_value(value)
+    return overrides
+
+
 def real_controls(h, split, T, H, heldout_groups, heldout_labels, args):
     """Audits of the test people in the synthetic seat, as they are and with every haplotype that
     equals a training haplotype moved by random single-SNP flips until it equals none."""
@@ -93,11 +103,7 @@ def main():
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     torch.set_num_threads(args.threads)
 
-    overrides = {}
-    for item in args.set:
-        key, _, value = item.partition("=")
-        gen, _, name = key.partition(".")
-        overrides.setdefault(gen, {})[name] = parse_value(value)
+    overrides = parse_overrides(args.set)
 
     t0 = time.time()
     h = encode_haplotypes(DEMO / "demo.vcf.gz", DEMO / "populations.tsv")

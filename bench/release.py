@@ -4,6 +4,7 @@ privacy gate's verdict, per generator.
 
     python3 bench/release.py --panel demo --generators classic gru
     python3 bench/release.py --panel island --generators classic gru --json /tmp/release.json
+    python3 bench/release.py --panel island --generators gru --set gru.clusters=8 --set gru.group_span=256
 
 ``--panel island``: msprime 1.4.4 (``pip install msprime==1.4.4``; only this script needs it), a
 two-deme island model (sizes 8,000 and 4,000, symmetric migration 2e-4 per generation; no
@@ -30,6 +31,8 @@ import torch
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
+
+from haplotypes import parse_overrides  # noqa: E402  (bench/haplotypes.py, beside this script)
 
 from genaug import generators, release  # noqa: E402
 from genaug.encode.haplotypes import encode_haplotypes, read_haplotypes  # noqa: E402
@@ -93,7 +96,10 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--set", action="append", default=[], metavar="GEN.KEY=VALUE",
+                    help="a generator setting for this run (repeatable), e.g. gru.clusters=8")
     args = ap.parse_args()
+    overrides = parse_overrides(args.set)
     torch.set_num_threads(args.threads)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,8 +116,8 @@ def main():
               f"train {len(T)}, held-out {len(H)}", flush=True)
         for gen in args.generators:
             cpu = time.process_time()
-            r = generators.train(gen, T, cond=cond, layout="binary", seed=args.seed, out_dir=tmp / gen,
-                                 threads=args.threads, contigs=contigs)
+            r = generators.train(gen, T, cond=cond, layout="binary", settings=overrides.get(gen), seed=args.seed,
+                                 out_dir=tmp / gen, threads=args.threads, contigs=contigs)
             train_cpu = time.process_time() - cpu
             counts = {p: int((cond == p).sum() // 2) for p in h.classes}
             X, pops = release.draw_cohort(r.model, release.composition(counts, args.people), seed=args.seed + 2)
