@@ -261,8 +261,9 @@ class GRU(Family):
         n, J = len(c), net.out_b.shape[0]
         c_in0 = c @ net.C_in
         z = net.draw_groups(c, g) if net.clusters else None
-        if z is not None:  # each item's group input in each segment: (n, segments, embed)
-            seg_in = net.Q_in[torch.arange(z.shape[1], device=self.device)[None], z]
+        if z is not None:  # each item's condition and group input in each segment: (n, segments, embed)
+            seg_in = c_in0[:, None, :] + net.Q_in[torch.arange(z.shape[1], device=self.device)[None], z]
+            seg_of = net.seg_of.tolist()
         out = torch.empty(n, J, device=self.device)
         s = self.settings
         windowed = s.get("sample_windowed", False) and s["window"] > 0
@@ -276,13 +277,12 @@ class GRU(Family):
                 x = out[:, lo:first].long()
                 prevs = torch.cat([prev[:, None], x[:, :-1]], 1)
                 snps = torch.arange(lo, first, device=self.device)
-                inputs = net.embed[snps[None], prevs] + c_in0[:, None, :]
-                if z is not None:
-                    inputs = inputs + net.group_inputs(z, snps)
+                cond_in = c_in0[:, None, :] if z is None else seg_in[:, net.seg_of[snps]]
+                inputs = net.embed[snps[None], prevs] + cond_in
                 _, h = net.gru(inputs, h)
                 prev = x[:, -1]
             for j in range(first, end):
-                c_in = c_in0 if z is None else c_in0 + seg_in[:, net.seg_of[j]]
+                c_in = c_in0 if z is None else seg_in[:, seg_of[j]]
                 state, h = net.gru((net.embed[j, prev] + c_in)[:, None, :], h)
                 p = torch.sigmoid((state[:, 0].float() @ net.out_w[j] + net.out_b[j]) / temperature)
                 prev = bernoulli(p, g).long()
