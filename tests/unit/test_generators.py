@@ -87,7 +87,7 @@ def test_generator_trains_and_emits_valid_items(generator, layout, tmp_path):
     assert result.completed and (tmp_path / "model.pt").exists()
     history = (tmp_path / "history.tsv").read_text().splitlines()
     assert history[0].startswith("step")
-    assert len(history) == 1 + (0 if generator in ("classic", "gaussian", "reads") else 3)
+    assert len(history) == 1 + (0 if generator in ("classic", "gaussian", "reads", "li_stephens") else 3)
 
     S, S_cond = generators.sample(result.model, 7, cond="DUP", seed=2, return_cond=True)
     assert S.shape == (7,) + X.shape[1:] and S.dtype == X.dtype
@@ -443,7 +443,7 @@ def test_unknown_settings_and_conditions_are_named(tmp_path):
 
 def test_defaults_cover_every_generator():
     assert set(generators.GENERATORS) == {"genegan", "dcgan", "wgan_gp", "cvae", "classic", "gaussian", "mlpgan",
-                                          "rbm", "gru", "reads"}
+                                          "rbm", "gru", "reads", "li_stephens"}
     for name in ("genegan", "dcgan", "wgan_gp", "cvae"):
         d = generators.DEFAULTS[name]
         assert {"steps", "batch_size", "latent", "checkpoint_every"} <= set(d)

@@ -82,6 +82,14 @@ Keys (every GAN generator takes the same keys; only defaults differ):
   segment per contig), ``sample_windowed`` (draw window by window as training
   reads them, instead of each contig in one pass) and ``temperature`` (logits divided
   by it when drawing; 1: the model's own probabilities).
+- li_stephens (haplotypes; see ``copying``): ``rho`` (switch rate per bp, population-scaled: a
+  draw switches the haplotype it copies with probability 1 - exp(-rho * gap / n) between sites
+  ``gap`` bp apart, n the condition's training haplotypes), ``mutation`` (probability that a
+  copied allele is flipped); null: fitted to the training haplotypes by leave-one-out likelihood,
+  on up to ``fit_haplotypes`` of them per condition; ``spread`` (draws switch and mutate at this
+  many times the rates: above 1 they sit farther from the training haplotypes than the likelihood's
+  own draws, which sit nearer them than held-out people do); ``no_copies`` (draw again any
+  haplotype equal to a training one).
 """
 
 import copy
@@ -111,6 +119,10 @@ DEFAULTS = {
     # one multivariate normal per condition; shrinkage null: Ledoit-Wolf's (vectors only); pooled /
     # empirical: one within-class covariance, a Gaussian copula over the features' own distributions
     "gaussian": {"shrinkage": None, "covariance": "per_class", "marginals": "normal"},
+    # li_stephens (haplotypes): Li and Stephens' copying model; rho (per bp) and mutation null: fitted by
+    # the training haplotypes' leave-one-out likelihood, up to fit_haplotypes of them per condition; draws
+    # at spread times both rates (4: chosen on validation-only audits, bench/README.md)
+    "li_stephens": {"rho": None, "mutation": None, "fit_haplotypes": 48, "spread": 4.0, "no_copies": True},
     "classic": {"coverage": [0.5, 1.0], "shift": 3, "quality_jitter": 2,
                 "reverse_complement": 0.5, "sequence_shift": 5, "noise": 0.1, "mixup": 0.4, "crossovers": 8},
     # haplotypes (binary layout only); sizes for ~2,000 SNPs x ~700 haplotypes on 2 CPU cores
@@ -137,7 +149,7 @@ DEFAULTS = {
 GENERATORS = tuple(DEFAULTS)
 # generators made for one layout only; every other generator takes every layout
 ONLY_LAYOUTS = {"reads": ("image",), "gaussian": ("vector",), "mlpgan": ("binary",), "rbm": ("binary",),
-                "gru": ("binary",)}
+                "gru": ("binary",), "li_stephens": ("binary",)}
 # old generator names, still read (configs, model files): old -> new
 RENAMED = {"gan": "mlpgan"}
 

@@ -4,7 +4,8 @@
 
 - ``model.pt``: what ``sample`` needs (sampling networks, layout, settings,
   classes); for ``classic`` the condition of each training item, whose
-  items are in ``pool.npz`` beside it (read a chunk at a time when sampling); for ``reads`` the read
+  items are in ``pool.npz`` beside it (read a chunk at a time when sampling); for ``li_stephens`` the
+  same, with the sites' positions and the fitted rates (``copying``); for ``reads`` the read
   table and cell models (``reads``); for ``gaussian`` each
   condition's mean and shrunk covariance (``gaussian``);
 - ``history.tsv``: losses per step (every ``history_every`` steps);
@@ -34,7 +35,7 @@ from ..items import ItemSet, as_items, network_lookup
 from ..layouts import layout_from_state, make_layout
 from ..outputs import replacing, write_text
 from ..tensors import EncodedWriter
-from . import classic, gaussian, marginals, reads
+from . import classic, copying, gaussian, marginals, reads
 from .family import schedule_keys
 from .gan import GAN
 from .gru import GRU
@@ -47,7 +48,7 @@ log = logging.getLogger(__name__)
 FAMILIES = {"genegan": GAN, "dcgan": GAN, "wgan_gp": GAN, "cvae": CVAE, "mlpgan": MLPGAN, "rbm": RBM, "gru": GRU}
 FORMAT = 1
 SAMPLE_CHUNK = 128
-POOL = "pool.npz"  # classic: its training items, beside model.pt
+POOL = "pool.npz"  # classic, li_stephens: their training items, beside model.pt
 MARGINALS = CHOICES["cvae"]["marginals"]  # cvae / wgan_gp on vectors: the model's own marginals, or the training ones
 
 
@@ -65,7 +66,7 @@ class TrainResult:
 
 
 def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, out_dir=".",
-          threads=1, device=None, channels=None, stop_after=None, contigs=None):
+          threads=1, device=None, channels=None, stop_after=None, contigs=None, positions=None):
     """Fit ``generator`` to items ``X_real`` (numpy, encoded) of ``layout``.
 
     ``cond``: one condition per item (SV type, class) or None; ``channels``:
@@ -73,7 +74,9 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
     after this step without saving anything more, as a killed job would
     (for tests of resuming); ``contigs``: for binary items over several
     chromosomes, the index of each contig's first site (None: one sequence),
-    kept in ``model.pt``: ``classic`` cuts and ``gru`` restarts at them.
+    kept in ``model.pt``: ``classic`` cuts and ``gru`` restarts at them; ``positions``: each site's
+    position in bp within its contig (binary items), the distances ``li_stephens`` switches by
+    (None: one bp per site).
     """
     t0 = time.time()
     generator = canonical(generator)
@@ -105,10 +108,17 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
              "cond_counts": np.bincount(cond_idx, minlength=max(n_cond, 1)).tolist(),
              "contigs": [0] if contigs is None else sorted({int(a) for a in contigs} | {0})}
 
-    if generator == "classic":
-        # the copying model keeps its items: in pool.npz beside model.pt, written and later read a chunk at a time
+    if generator in ("classic", "li_stephens"):
+        # the copying models keep their items: in pool.npz beside model.pt, written and later read a chunk at a time
         _write_pool(X, cond_idx, cond_values or ["all"], out / POOL, lay)
         model.update(pool_file=POOL, pool_items=len(X), pool_cond=torch.from_numpy(cond_idx))
+        if generator == "li_stephens":
+            if positions is None:
+                log.warning("li_stephens: no site positions given; distances are counted in sites")
+            gaps, first = copying.site_gaps(X.shape[1], positions, model["contigs"])
+            model["positions"] = torch.from_numpy(np.asarray(
+                np.arange(X.shape[1]) if positions is None else positions, dtype=np.float64))
+            model["fit"] = copying.fit(np.asarray(X[:]), cond_idx, gaps, first, s, np.random.default_rng(seed))
         _save(model, paths["model"])
         _write_history(paths["history"], ["step"], [])
         return TrainResult(str(paths["model"]), str(paths["history"]), None, 0, 0, True,
@@ -208,6 +218,13 @@ def sample_chunks(model_path, n, cond=None, seed=0, device=None, threads=None):
         return conditions, classic.draw_chunks(pool, m["pool_cond"].numpy(), lay, m["settings"], idx,
                                                np.random.default_rng(seed), chunk=SAMPLE_CHUNK,
                                                contigs=m.get("contigs"))
+    if m["generator"] == "li_stephens":
+        gaps, first = copying.site_gaps(lay.item_shape[-1], m["positions"].numpy(), m["contigs"])
+        return conditions, copying.draw_chunks(_read_pool(model_path, m)[:], m["pool_cond"].numpy(), idx, gaps,
+                                               first, m["fit"]["rho"] * m["settings"]["spread"],
+                                               min(0.5, m["fit"]["mutation"] * m["settings"]["spread"]),
+                                               np.random.default_rng(seed), chunk=SAMPLE_CHUNK,
+                                               no_copies=m["settings"]["no_copies"])
     return conditions, _generate_chunks(m, lay, idx, g, device)
 
 
@@ -227,7 +244,8 @@ def _read_pool(model_path, m):
     missing or does not match the model."""
     path = Path(model_path).with_name(m["pool_file"])
     if not path.exists():
-        raise FileNotFoundError(f"{path}: the classic model's training items are missing (retrain the generator)")
+        raise FileNotFoundError(f"{path}: the {m['generator']} model's training items are missing "
+                                "(retrain the generator)")
     pool = ItemSet.from_file(path)
     if len(pool) != int(m["pool_items"]):
         raise ValueError(f"{path}: {len(pool)} items, but {model_path} was trained on {int(m['pool_items'])}; "
