@@ -20,12 +20,14 @@ with rule_script(snakemake) as log:
     log.info("%s: %d train items (%s)%s", snakemake.wildcards.generator, len(idx),
              f"class {enc.classes[rare]}" if p.train_on == "rare" else "every class",
              f", conditioned on {p.condition} ({', '.join(sorted(set(cond)))})" if p.condition else "")
-    contigs = None
+    contigs = positions = None
     if "variants" in snakemake.input.keys():  # haplotypes: each contig is its own sequence
-        contigs = contig_starts(read_variants(snakemake.input.variants)["chrom"]).tolist()
+        variants = read_variants(snakemake.input.variants)
+        contigs, positions = contig_starts(variants["chrom"]).tolist(), variants["pos"].to_numpy()
     X = ItemSet.from_file(snakemake.input.encoded, idx)  # read a batch at a time, never all at once
     result = generators.train(snakemake.wildcards.generator, X, cond=cond, layout=enc.layout,
                           settings=p.settings, seed=p.seed, out_dir=os.path.dirname(snakemake.output.model),
-                          threads=snakemake.threads, channels=enc.channels, contigs=contigs)
+                          threads=snakemake.threads, channels=enc.channels, contigs=contigs,
+                              positions=positions)
     log.info("trained %d steps on %s in %.1f s (resumed from step %d)", result.steps, result.device,
              result.seconds, result.resumed_from)

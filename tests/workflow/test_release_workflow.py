@@ -1,6 +1,7 @@
 """Release of a synthetic cohort in real Snakemake runs, on a two-contig, one-population panel
 made from the bundled msprime demo: the cohort VCF, its audit (recomputed here from the
-file), the privacy gate refusing a copying generator, and augmentation with nothing to top up."""
+file), the privacy gate refusing a copying generator, the copying model switching by the panel's
+positions, and augmentation with nothing to top up."""
 
 import json
 import subprocess
@@ -8,6 +9,7 @@ import subprocess
 import numpy as np
 import pysam
 import pytest
+import torch
 
 from genaug import fidelity
 from genaug.augment import generator_items
@@ -18,7 +20,7 @@ from test_haplotypes_workflow import DEMO, snakemake
 from test_workflow import write_config
 
 DS = "cohort"
-GENERATORS = ["classic", "gru"]
+GENERATORS = ["classic", "gru", "li_stephens"]
 
 
 def two_contig_panel(d):
@@ -145,3 +147,17 @@ def test_two_contigs_are_encoded_with_the_cap_shared_between_them(run):
     m = json.loads((d / f"results/{DS}/release/gru.json").read_text())["metrics"]
     assert m["ld_r2_correlation_within"]["reference"] is not None
     assert m["ld_r2_correlation_between"]["pairs"] == 2 * counts["A"] * counts["B"] // 2
+
+
+def test_li_stephens_is_fitted_on_the_panel_s_positions_and_restarts_at_each_contig(run):
+    d, _ = run
+    r = d / f"results/{DS}"
+    v = read_variants(r / "variants.tsv")
+    m = torch.load(r / "generators/li_stephens/model.pt", weights_only=True)
+    assert m["positions"].numpy().tolist() == v["pos"].tolist()
+    assert m["contigs"] == [0, int((v["chrom"] == "A").sum())]
+    assert m["fit"]["rho"] > 0 and 0 < m["fit"]["mutation"] < 0.25 and m["fit"]["fitted"] == ["rho", "mutation"]
+    audit = json.loads((r / "release/li_stephens.json").read_text())
+    assert audit["metrics"]["identical_share"]["synthetic"] == 0  # no_copies: none equals a training haplotype
+    with pysam.VariantFile(str(r / "release/audited/li_stephens.vcf.gz")) as vf:
+        assert len(list(vf.header.samples)) == 40
