@@ -36,6 +36,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 from genaug import generators  # noqa: E402
 from genaug.encode.haplotypes import encode_haplotypes  # noqa: E402
 from genaug.fidelity.haplotypes import evaluate  # noqa: E402
+from genaug.fidelity.segments import contig_starts  # noqa: E402
 from genaug.split import make_split  # noqa: E402
 
 DEMO = REPO / "resources" / "demo" / "haplotypes"
@@ -114,6 +115,7 @@ def main():
     train_idx = split.train
     T, H = h.X[train_idx], h.X[heldout_idx]
     cond = h.samples["population"].to_numpy()[train_idx]
+    contigs = contig_starts(h.variants["chrom"]).tolist()
     print(f"demo: {h.X.shape[0]} haplotypes x {h.X.shape[1]} SNPs (encoded in {t_encode:.2f} s); "
           f"train {len(T)}, held-out ({args.heldout}) {len(H)} haplotypes; train populations "
           + ", ".join(f"{p} {int((cond == p).sum())}" for p in h.classes))
@@ -124,7 +126,8 @@ def main():
         for gen in args.generators:
             t = time.time()
             r = generators.train(gen, T, cond=cond, layout="binary", settings=overrides.get(gen), seed=args.seed,
-                             out_dir=out_root / gen, threads=args.threads)
+                                 out_dir=out_root / gen, threads=args.threads, contigs=contigs,
+                                 positions=h.variants["pos"].to_numpy())
             t_train = time.time() - t
             t = time.time()
             S = generators.sample(r.model, len(T), seed=args.seed + 1, threads=args.threads)
@@ -143,7 +146,7 @@ def main():
                 for item in variant.split(","):
                     key, _, value = item.partition("=")
                     m["settings"][key] = parse_value(value)
-                path = out_root / f"{gen}.{variant}.pt"
+                path = Path(r.model).with_name(f"model.{variant}.pt")  # beside the pool of copying models
                 torch.save(m, path)
                 S = generators.sample(path, len(T), seed=args.seed + 1, threads=args.threads)
                 fid = evaluate(T, H, S, h.variants, seed=args.seed, threads=args.threads,

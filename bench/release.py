@@ -117,7 +117,8 @@ def main():
         for gen in args.generators:
             cpu = time.process_time()
             r = generators.train(gen, T, cond=cond, layout="binary", settings=overrides.get(gen), seed=args.seed,
-                                 out_dir=tmp / gen, threads=args.threads, contigs=contigs)
+                                 out_dir=tmp / gen, threads=args.threads, contigs=contigs,
+                                 positions=h.variants["pos"].to_numpy())
             train_cpu = time.process_time() - cpu
             counts = {p: int((cond == p).sum() // 2) for p in h.classes}
             X, pops = release.draw_cohort(r.model, release.composition(counts, args.people), seed=args.seed + 2)
