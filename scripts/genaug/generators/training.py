@@ -115,9 +115,9 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
         if generator == "li_stephens":
             if positions is None:
                 log.warning("li_stephens: no site positions given; distances are counted in sites")
-            gaps, first = copying.site_gaps(X.shape[1], positions, model["contigs"])
-            model["positions"] = torch.from_numpy(np.asarray(
-                np.arange(X.shape[1]) if positions is None else positions, dtype=np.float64))
+            pos = np.asarray(np.arange(X.shape[1]) if positions is None else positions, dtype=np.float64)
+            gaps, first = copying.site_gaps(X.shape[1], pos, model["contigs"])
+            model["positions"] = torch.from_numpy(pos)
             model["fit"] = copying.fit(np.asarray(X[:]), cond_idx, gaps, first, s, np.random.default_rng(seed))
         _save(model, paths["model"])
         _write_history(paths["history"], ["step"], [])
