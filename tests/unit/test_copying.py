@@ -105,3 +105,24 @@ def test_trains_and_draws_each_condition_from_its_own_haplotypes_on_several_cont
     assert "no site positions" in caplog.text
     with pytest.raises(ValueError, match="binary"):
         generators.train("li_stephens", np.zeros((4, 3, 8, 8), np.float32), layout="image", out_dir=tmp_path / "img")
+
+
+def test_clusters_keep_each_draw_within_one_ancestry_on_every_contig(tmp_path, caplog):
+    rng = np.random.default_rng(0)
+    # one label, two ancestries: ancestry a's alleles are mostly a on both contigs
+    X = np.concatenate([rng.random((40, 30)) < 0.1, rng.random((40, 30)) < 0.9]).astype(np.uint8)
+    kw = dict(layout="binary", contigs=[0, 15], positions=np.concatenate([np.arange(15), np.arange(15)]) * 100)
+    with caplog.at_level(logging.WARNING):
+        plain = generators.train("li_stephens", X, out_dir=tmp_path / "plain", **kw)
+    assert "one population over 2 contigs and clusters 0" in caplog.text
+    grouped = generators.train("li_stephens", X, settings={"clusters": 2}, out_dir=tmp_path / "grouped", **kw)
+    m = torch.load(grouped.model, weights_only=True)
+    assert sorted(np.bincount(m["pool_group"].numpy()).tolist()) == [40, 40]
+
+    def agreement(model):  # correlation of a draw's ALT share on contig 1 with that on contig 2
+        S = generators.sample(model, 400, seed=1).astype(float)
+        return np.corrcoef(S[:, :15].mean(1), S[:, 15:].mean(1))[0, 1]
+
+    assert agreement(grouped.model) > 0.7 and abs(agreement(plain.model)) < 0.2
+    S = generators.sample(grouped.model, 400, seed=1)
+    assert abs((S[:, :15].mean(1) > 0.5).mean() - 0.5) < 0.1  # the groups at their training shares

@@ -15,6 +15,12 @@ others, the forward algorithm), on a factor-2 grid searched coordinate by coordi
 out is read. Draws use ``spread`` times both rates: the likelihood's own rates make draws that sit
 nearer the training haplotypes than held-out people do (a privacy loss above the real-vs-real
 reference on validation audits). A draw equal to a training haplotype is drawn again (``no_copies``).
+
+With ``clusters`` each condition's training haplotypes are cut into groups by k-means over every
+site (all contigs), and a draw copies within one group, drawn at the condition's training
+shares, on every contig: the structure a population label does not name (a panel of one label
+that holds several ancestries) then holds between contigs too, where a fresh uniform start on
+each contig loses it.
 """
 
 import logging
@@ -26,6 +32,7 @@ RHO0, MUTATION0 = 1e-3, 1e-3  # where the search starts
 RHO_RANGE, MUTATION_RANGE = (1e-9, 1e3), (1e-6, 0.25)
 MAX_EVALUATIONS = 60
 REDRAWS = 20  # rounds of drawing again a haplotype equal to a training one; then single-site flips
+MIN_GROUP = 10  # haplotypes per k-means group at least (``clusters``)
 
 
 def site_gaps(n_sites, positions=None, contigs=None):
@@ -76,6 +83,33 @@ def log_likelihood(panel, targets, gaps, first, rho, mutation, exclude=None):
         ll += np.log(c)
         alpha /= c[:, None]
     return ll
+
+
+def haplotype_groups(pool, pool_cond, clusters, seed):
+    """Group index per training haplotype: each condition's haplotypes cut into up to ``clusters``
+    k-means groups of at least ``MIN_GROUP`` (fewer groups where the condition is small)."""
+    from sklearn.cluster import KMeans
+    pool = np.asarray(pool)
+    out = np.zeros(len(pool), dtype=np.int64)
+    top = 0
+    for k in np.unique(pool_cond):
+        rows = np.flatnonzero(pool_cond == k)
+        n_groups = max(1, min(int(clusters), len(rows) // MIN_GROUP))
+        labels = np.zeros(len(rows), dtype=np.int64) if n_groups == 1 else \
+            KMeans(n_groups, n_init=3, random_state=seed).fit_predict(pool[rows].astype(np.float32))
+        out[rows] = top + labels
+        top += n_groups
+    return out
+
+
+def group_of(want, pool_cond, groups, rng):
+    """A group per wanted condition index, drawn at the condition's training shares of the groups."""
+    out = np.empty(len(want), dtype=np.int64)
+    for k in np.unique(want):
+        at = np.flatnonzero(want == k)
+        g, counts = np.unique(groups[pool_cond == k], return_counts=True)
+        out[at] = rng.choice(g, size=len(at), p=counts / counts.sum())
+    return out
 
 
 def fit(pool, pool_cond, gaps, first, settings, rng):

@@ -86,10 +86,13 @@ Keys (every GAN generator takes the same keys; only defaults differ):
   draw switches the haplotype it copies with probability 1 - exp(-rho * gap / n) between sites
   ``gap`` bp apart, n the condition's training haplotypes), ``mutation`` (probability that a
   copied allele is flipped); null: fitted to the training haplotypes by leave-one-out likelihood,
-  on up to ``fit_haplotypes`` of them per condition; ``spread`` (draws switch and mutate at this
-  many times the rates: above 1 they sit farther from the training haplotypes than the likelihood's
-  own draws, which sit nearer them than held-out people do); ``no_copies`` (draw again any
-  haplotype equal to a training one).
+  on up to ``fit_haplotypes`` of them per condition (per group with ``clusters``); ``spread``
+  (draws switch and mutate at this many times the rates: above 1 they sit farther from the
+  training haplotypes than the likelihood's own draws, which sit nearer them than held-out
+  people do); ``clusters`` (k-means groups of each
+  population's haplotypes over all contigs; a draw copies within one group on every contig,
+  keeping structure between contigs that no label names; 0: none); ``no_copies`` (draw again
+  any haplotype equal to a training one).
 """
 
 import copy
@@ -122,7 +125,8 @@ DEFAULTS = {
     # li_stephens (haplotypes): Li and Stephens' copying model; rho (per bp) and mutation null: fitted by
     # the training haplotypes' leave-one-out likelihood, up to fit_haplotypes of them per condition; draws
     # at spread times both rates (4: chosen on validation-only audits, bench/README.md)
-    "li_stephens": {"rho": None, "mutation": None, "fit_haplotypes": 48, "spread": 4.0, "no_copies": True},
+    "li_stephens": {"rho": None, "mutation": None, "fit_haplotypes": 48, "spread": 4.0, "clusters": 0,
+                    "no_copies": True},
     "classic": {"coverage": [0.5, 1.0], "shift": 3, "quality_jitter": 2,
                 "reverse_complement": 0.5, "sequence_shift": 5, "noise": 0.1, "mixup": 0.4, "crossovers": 8},
     # haplotypes (binary layout only); sizes for ~2,000 SNPs x ~700 haplotypes on 2 CPU cores
