@@ -5,6 +5,7 @@ privacy gate's verdict, per generator.
     python3 bench/release.py --panel demo --generators classic gru
     python3 bench/release.py --panel island --generators classic gru --json /tmp/release.json
     python3 bench/release.py --panel island --generators gru --set gru.clusters=8 --set gru.group_span=256
+    python3 bench/release.py --panel island --one-population --generators li_stephens gru
 
 ``--panel island``: msprime 1.4.4 (``pip install msprime==1.4.4``; only this script needs it), a
 two-deme island model (sizes 8,000 and 4,000, symmetric migration 2e-4 per generation; no
@@ -15,7 +16,8 @@ cap shared among contigs), split people 0.7 / 0.15 / 0.15, train each generator 
 haplotype conditioned on population with the contigs as separate sequences, draw
 ``--people`` people at the training composition, write the release VCF, read it back, audit
 it with ``genaug.fidelity.haplotypes.evaluate`` and apply ``genaug.release.gate`` with the
-config defaults.
+config defaults. ``--one-population``: every person under one label, as a panel without
+population labels (the split is then stratified by nothing).
 """
 
 import argparse
@@ -96,6 +98,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--one-population", action="store_true", help="every person under one population label")
     ap.add_argument("--set", action="append", default=[], metavar="GEN.KEY=VALUE",
                     help="a generator setting for this run (repeatable), e.g. gru.clusters=8")
     args = ap.parse_args()
@@ -105,6 +108,10 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         vcf, sheet = (DEMO / "demo.vcf.gz", DEMO / "populations.tsv") if args.panel == "demo" else island_panel(tmp)
+        if args.one_population:
+            people = [line.split("\t")[0] for line in Path(sheet).read_text().splitlines()[1:]]
+            sheet = tmp / "one_population.tsv"
+            sheet.write_text("sample\tpopulation\n" + "".join(f"{p}\tALL\n" for p in people))
         h = encode_haplotypes(vcf, sheet)
         y, groups = h.samples["label"].to_numpy(), h.samples["group"].to_numpy()
         split = make_split(y, groups, fractions=(0.7, 0.15, 0.15), seed=args.seed, classes=h.classes)
