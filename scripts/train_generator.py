@@ -28,6 +28,6 @@ with rule_script(snakemake) as log:
     result = generators.train(snakemake.wildcards.generator, X, cond=cond, layout=enc.layout,
                           settings=p.settings, seed=p.seed, out_dir=os.path.dirname(snakemake.output.model),
                           threads=snakemake.threads, channels=enc.channels, contigs=contigs,
-                              positions=positions)
+                          positions=positions)
     log.info("trained %d steps on %s in %.1f s (resumed from step %d)", result.steps, result.device,
              result.seconds, result.resumed_from)

@@ -53,10 +53,43 @@ def site_gaps(n_sites, positions=None, contigs=None):
 
 
 def switch_probabilities(gaps, first, rho, n):
-    """Per site, the probability of drawing the copied haplotype afresh (1 at each contig start)."""
-    s = -np.expm1(-rho * gaps / max(n, 1))
-    s[first] = 1.0
+    """Per site, the probability of drawing the copied haplotype afresh (1 at each contig start);
+    ``n``: the haplotypes copied from, a number or one per row (an array of shape (rows, 1))."""
+    s = -np.expm1(-rho * gaps / np.maximum(n, 1))
+    s[..., first] = 1.0
     return s
+
+
+def fit_model(pool, pool_cond, positions, contigs, settings, seed):
+    """What ``model.pt`` keeps of a copying model beside its pool: ``positions``, ``pool_group``
+    (each item's group: its condition, or its k-means group with ``clusters``) and ``fit``."""
+    if positions is None:
+        log.warning("li_stephens: no site positions given; distances are counted in sites")
+    pos = np.asarray(np.arange(pool.shape[1]) if positions is None else positions, dtype=np.float64)
+    gaps, first = site_gaps(pool.shape[1], pos, contigs)
+    if settings["clusters"]:
+        groups = haplotype_groups(pool, pool_cond, settings["clusters"], seed)
+    else:
+        groups = pool_cond
+        if len(np.unique(pool_cond)) <= 1 and len(contigs) > 1:
+            log.warning("li_stephens: one population over %d contigs and clusters 0: each contig starts from "
+                        "the whole panel, which loses any structure between contigs; set clusters to keep it",
+                        len(contigs))
+    return {"positions": pos, "pool_group": groups,
+            "fit": fit(pool, groups, gaps, first, settings, np.random.default_rng(seed))}
+
+
+def sample_chunks(m, pool, want, seed, chunk):
+    """``draw_chunks`` for the model ``m`` (``model.pt`` as read, arrays as numpy) of the condition
+    indices ``want``: a group per draw where the model has ``clusters``, at ``spread`` times the rates."""
+    s = m["settings"]
+    gaps, first = site_gaps(pool.shape[1], m["positions"], m["contigs"])
+    rng = np.random.default_rng(seed)
+    groups = m.get("pool_group", m["pool_cond"])
+    if s.get("clusters"):
+        want = group_of(want, m["pool_cond"], groups, rng)
+    return draw_chunks(pool, groups, want, gaps, first, m["fit"]["rho"] * s["spread"],
+                       min(0.5, m["fit"]["mutation"] * s["spread"]), rng, chunk=chunk, no_copies=s["no_copies"])
 
 
 def log_likelihood(panel, targets, gaps, first, rho, mutation, exclude=None):
@@ -70,8 +103,7 @@ def log_likelihood(panel, targets, gaps, first, rho, mutation, exclude=None):
         ex = np.asarray(exclude)
         mask[np.flatnonzero(ex >= 0), ex[ex >= 0]] = 0.0
     n = mask.sum(1, keepdims=True)
-    s_all = -np.expm1(-rho * gaps[None, :] / n)  # (targets, sites): n may differ by target
-    s_all[:, first] = 1.0
+    s_all = switch_probabilities(gaps[None, :], first, rho, n)  # (targets, sites): n may differ by target
     alpha = mask / n
     ll = np.zeros(n_t)
     for j in range(panel.shape[1]):

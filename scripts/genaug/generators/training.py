@@ -113,19 +113,8 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
         _write_pool(X, cond_idx, cond_values or ["all"], out / POOL, lay)
         model.update(pool_file=POOL, pool_items=len(X), pool_cond=torch.from_numpy(cond_idx))
         if generator == "li_stephens":
-            if positions is None:
-                log.warning("li_stephens: no site positions given; distances are counted in sites")
-            pos = np.asarray(np.arange(X.shape[1]) if positions is None else positions, dtype=np.float64)
-            gaps, first = copying.site_gaps(X.shape[1], pos, model["contigs"])
-            model["positions"] = torch.from_numpy(pos)
-            pool = np.asarray(X[:])
-            groups = copying.haplotype_groups(pool, cond_idx, s["clusters"], seed) if s["clusters"] else cond_idx
-            if not s["clusters"] and n_cond <= 1 and len(model["contigs"]) > 1:
-                log.warning("li_stephens: one population over %d contigs and clusters 0: each contig starts from "
-                            "the whole panel, which loses any structure between contigs; set clusters to keep "
-                            "it", len(model["contigs"]))
-            model["pool_group"] = torch.from_numpy(groups)
-            model["fit"] = copying.fit(pool, groups, gaps, first, s, np.random.default_rng(seed))
+            kept = copying.fit_model(np.asarray(X[:]), cond_idx, positions, model["contigs"], s, seed)
+            model.update(_tensors(kept))
         _save(model, paths["model"])
         _write_history(paths["history"], ["step"], [])
         return TrainResult(str(paths["model"]), str(paths["history"]), None, 0, 0, True,
@@ -226,15 +215,8 @@ def sample_chunks(model_path, n, cond=None, seed=0, device=None, threads=None):
                                                np.random.default_rng(seed), chunk=SAMPLE_CHUNK,
                                                contigs=m.get("contigs"))
     if m["generator"] == "li_stephens":
-        gaps, first = copying.site_gaps(lay.item_shape[-1], m["positions"].numpy(), m["contigs"])
-        rng = np.random.default_rng(seed)
-        groups = m.get("pool_group", m["pool_cond"]).numpy()
-        want = copying.group_of(idx, m["pool_cond"].numpy(), groups, rng) if m["settings"].get("clusters") else idx
-        return conditions, copying.draw_chunks(_read_pool(model_path, m)[:], groups, want, gaps,
-                                               first, m["fit"]["rho"] * m["settings"]["spread"],
-                                               min(0.5, m["fit"]["mutation"] * m["settings"]["spread"]),
-                                               rng, chunk=SAMPLE_CHUNK,
-                                               no_copies=m["settings"]["no_copies"])
+        arrays = {k: v.numpy() if torch.is_tensor(v) else v for k, v in m.items()}
+        return conditions, copying.sample_chunks(arrays, _read_pool(model_path, m)[:], idx, seed, SAMPLE_CHUNK)
     return conditions, _generate_chunks(m, lay, idx, g, device)
 
 
