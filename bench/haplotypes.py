@@ -177,11 +177,14 @@ def main():
         if key == "privacy_loss":
             ref_text += f" ± {first[key]['reference_sd']:.3f}"
         print(f"| {label} | " + " | ".join(cells) + f" | {ref_text} | {first[key]['better']} |")
-    for key, label in (("source_linked_share", "linked share"), ("near_copy_share", "near-copy share"),
-                       ("closer_to_train_share", "closer to train")):
+    for key, label, better in (("source_linked_share", "linked share", "lower"),
+                               ("near_copy_share", "near-copy share", "lower"),
+                               ("closer_to_train_share", "closer to train", "lower"),
+                               ("dcr_train", "median DCR train (SNPs)", "near"),
+                               ("dcr_heldout", "median DCR held-out (SNPs)", "near")):
         cells = [f"{results[g]['leak']['synthetic'][key]['synthetic']:.3f}" for g in names]
         ref = results[names[0]]["leak"]["synthetic"][key]["reference"]
-        print(f"| {label} | " + " | ".join(cells) + f" | {ref:.3f} | lower |")
+        print(f"| {label} | " + " | ".join(cells) + f" | {ref:.3f} | {better} |")
     print("| leak flagged (p) | " + " | ".join(
         f"{results[g]['leak']['synthetic']['leak_flag']} ({results[g]['leak']['synthetic']['leak_p']:.2g})"
         for g in names) + " | | |")
