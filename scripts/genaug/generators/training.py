@@ -110,11 +110,11 @@ def train(generator, X_real, cond=None, layout="image", settings=None, seed=0, o
 
     if generator in ("classic", "li_stephens"):
         # the copying models keep their items: in pool.npz beside model.pt, written and later read a chunk at a time
+        if generator == "li_stephens":  # its fit needs every item in memory: read them once
+            X = np.asarray(X[:])
+            model.update(_tensors(copying.fit_model(X, cond_idx, positions, model["contigs"], s, seed)))
         _write_pool(X, cond_idx, cond_values or ["all"], out / POOL, lay)
         model.update(pool_file=POOL, pool_items=len(X), pool_cond=torch.from_numpy(cond_idx))
-        if generator == "li_stephens":
-            kept = copying.fit_model(np.asarray(X[:]), cond_idx, positions, model["contigs"], s, seed)
-            model.update(_tensors(kept))
         _save(model, paths["model"])
         _write_history(paths["history"], ["step"], [])
         return TrainResult(str(paths["model"]), str(paths["history"]), None, 0, 0, True,
