@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pysam
 import torch
 
@@ -109,9 +110,9 @@ def main():
         tmp = Path(tmp)
         vcf, sheet = (DEMO / "demo.vcf.gz", DEMO / "populations.tsv") if args.panel == "demo" else island_panel(tmp)
         if args.one_population:
-            people = [line.split("\t")[0] for line in Path(sheet).read_text().splitlines()[1:]]
-            sheet = tmp / "one_population.tsv"
-            sheet.write_text("sample\tpopulation\n" + "".join(f"{p}\tALL\n" for p in people))
+            one = tmp / "one_population.tsv"
+            pd.read_csv(sheet, sep="\t", dtype=str).assign(population="ALL").to_csv(one, sep="\t", index=False)
+            sheet = one
         h = encode_haplotypes(vcf, sheet)
         y, groups = h.samples["label"].to_numpy(), h.samples["group"].to_numpy()
         split = make_split(y, groups, fractions=(0.7, 0.15, 0.15), seed=args.seed, classes=h.classes)

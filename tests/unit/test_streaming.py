@@ -113,7 +113,7 @@ CHILD = textwrap.dedent("""
     quarter = split.train[::4]
     small, _ = peak_training(quarter)
     full, epochs = peak_training(split.train)
-    mb = lambda rows: ItemSet.from_file(path, rows).nbytes / 2 ** 20
+    mb = lambda rows: len(rows) * enc.X[0].nbytes / 2 ** 20
     print(json.dumps({{"small_peak": small, "full_peak": full, "train_mb": mb(split.train),
                       "small_mb": mb(quarter), "epochs": epochs}}))
 """)
